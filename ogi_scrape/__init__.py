@@ -1,0 +1,3 @@
+"""ogi_scrape: exact, checked, traceable records from 政府信息公开工作年度报告."""
+
+__version__ = "0.1.0"

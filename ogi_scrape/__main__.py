@@ -1,0 +1,5 @@
+import sys
+
+from ogi_scrape.cli import main
+
+sys.exit(main())
