@@ -1,0 +1,104 @@
+"""Bytes → text for portal pages, the way a careful browser would do it.
+
+Chinese portals routinely send ``Content-Type`` without a charset, declare ``gb2312`` while
+using GBK-only characters, or serve UTF-8 behind a GBK ``<meta>``. Decoding wrongly does not
+fail loudly: it silently turns labels into mojibake and tables into "not found". The order
+below is the WHATWG one (header, BOM, ``<meta>`` prescan) with two additions: the GB family
+is always decoded with GB18030 (a strict superset), and when nothing is declared we try
+strict UTF-8, then strict GB18030, and only then ask a statistical detector.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+# Labels that must be decoded with the GB18030 decoder (WHATWG does the same).
+_GB_FAMILY = {"gb2312", "gbk", "x-gbk", "cp936", "euc-cn", "gb_2312-80", "chinese",
+              "csgb2312", "iso-ir-58", "gb18030", "ms936", "windows-936"}
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+         (codecs.BOM_UTF16_BE, "utf-16-be"))
+_META_RE = re.compile(
+    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
+_HEADER_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
+PRESCAN_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str   # the Python codec actually used
+    source: str     # header | bom | meta | utf-8 | gb18030 | detected | fallback
+
+
+def normalize_label(label: str | None) -> str | None:
+    """Map a charset label to a Python codec name, upgrading the GB family to GB18030."""
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    if label in _GB_FAMILY:
+        return "gb18030"
+    if label in ("utf8", "utf-8", "unicode-1-1-utf-8"):
+        return "utf-8"
+    if label in ("iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii"):
+        # Error pages come back as iso-8859-1 and many servers use it as a default: treat it
+        # as "unknown" so the body's own declaration and sniffing decide.
+        return None
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def charset_from_content_type(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    m = _HEADER_CHARSET_RE.search(content_type)
+    return normalize_label(m.group(1)) if m else None
+
+
+def charset_from_meta(data: bytes) -> str | None:
+    m = _META_RE.search(data[:PRESCAN_BYTES])
+    if not m:
+        return None
+    return normalize_label(m.group(1).decode("ascii", "ignore"))
+
+
+def _strict(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def decode(data: bytes, content_type: str | None = None) -> Decoded:
+    """Decode a document; never raises (undecodable bytes become U+FFFD as a last resort)."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return Decoded(data[len(bom):].decode(enc, "replace"), enc, "bom")
+    header = charset_from_content_type(content_type)
+    meta = charset_from_meta(data)
+    declared = [(header, "header"), (meta, "meta")]
+    for enc, source in declared:
+        if enc:
+            text = _strict(data, enc)
+            if text is not None:
+                return Decoded(text, enc, source)
+    # A declaration that does not decode is a lie (UTF-8 behind a gb2312 meta, or the
+    # reverse); sniff instead of replacing half the page with U+FFFD.
+    for enc in ("utf-8", "gb18030"):
+        text = _strict(data, enc)
+        if text is not None:
+            return Decoded(text, enc, enc)
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data[:200_000]).best()
+        if best is not None and best.encoding:
+            enc = normalize_label(best.encoding) or best.encoding
+            return Decoded(data.decode(enc, "replace"), enc, "detected")
+    except Exception:  # the detector is advisory; never let it break a parse
+        pass
+    enc = header or meta or "utf-8"
+    return Decoded(data.decode(enc, "replace"), enc, "fallback")
