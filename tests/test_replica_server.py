@@ -314,3 +314,14 @@ def test_cli_bad_root_is_a_clear_usage_error(tmp_path):
     assert "not a directory" in proc.stderr and "Traceback" not in proc.stderr
 
 
+
+
+def test_static_files_carry_validators_and_answer_304(server):
+    host = "www.example.gov.cn"
+    status, headers, body = get(server, host, "/a/page")
+    etag, last = headers["etag"], headers["last-modified"]
+    assert get(server, host, "/a/page", headers={"If-None-Match": etag})[:3:2] == (304, b"")
+    assert get(server, host, "/a/page", headers={"If-None-Match": '"other"'})[0] == 200
+    assert get(server, host, "/a/page", headers={"If-Modified-Since": last})[0] == 304
+    assert get(server, host, "/a/page",
+               headers={"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"})[0] == 200

@@ -22,7 +22,8 @@ Resolution order for each request:
 4. the family handler ``ogi_scrape.replica.families.<family>.handle(request, site)`` if
    site.toml names a ``family``; returning ``None`` falls through;
 5. static files: ``/a/b/`` → ``a/b/index.html``; ``/a/b`` → ``a/b``, else ``a/b.html``, else
-   ``a/b/index.html``. ``site.toml`` itself is never served.
+   ``a/b/index.html``. ``site.toml`` itself is never served. Files carry ``ETag`` and
+   ``Last-Modified``; a matching ``If-None-Match`` / ``If-Modified-Since`` gets a 304.
 
 Text types get ``; charset=utf-8`` unless site.toml says ``charset_header = "gbk"`` (any
 label) or ``""`` (no charset parameter at all, as many GBK portals do).
@@ -57,6 +58,7 @@ with a lying charset header); ``gzip-bomb:MB`` (small gzip body inflating to MB 
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import importlib
 import json as _json
 import mimetypes
@@ -164,7 +166,12 @@ class ReplicaResponse:
 
     @classmethod
     def file(cls, site: "ReplicaSite", relpath: str, status: int = 200) -> "ReplicaResponse":
-        return cls(status, {"Content-Type": site.content_type_for(relpath)}, site.read(relpath))
+        """A site file with the validators nginx would send (ETag, Last-Modified)."""
+        body = site.read(relpath)
+        mtime = site._resolve(relpath).stat().st_mtime
+        return cls(status, {"Content-Type": site.content_type_for(relpath),
+                            "ETag": '"%s"' % hashlib.sha1(body).hexdigest()[:16],
+                            "Last-Modified": email.utils.formatdate(mtime, usegmt=True)}, body)
 
 
 @dataclass
@@ -475,7 +482,30 @@ class ReplicaServer:
         if behaviour and behaviour != "ok":
             self._fault(h, behaviour, request, site, entry)
             return
-        self._send(h, self._normal(request, site), entry)
+        self._send(h, self._conditional(request, self._normal(request, site)), entry)
+
+    @staticmethod
+    def _conditional(request: ReplicaRequest, resp: ReplicaResponse) -> ReplicaResponse:
+        """Answer 304 to a matching If-None-Match / If-Modified-Since, as portals' nginx does."""
+        if resp.status != 200 or request.method not in ("GET", "HEAD"):
+            return resp
+        etag = resp.headers.get("ETag")
+        inm = request.headers.get("if-none-match")
+        ims = request.headers.get("if-modified-since")
+        last = resp.headers.get("Last-Modified")
+        fresh = False
+        if inm is not None:
+            fresh = etag is not None and etag in [t.strip() for t in inm.split(",")]
+        elif ims and last:
+            try:
+                fresh = (email.utils.parsedate_to_datetime(last)
+                         <= email.utils.parsedate_to_datetime(ims))
+            except (TypeError, ValueError):
+                fresh = False
+        if not fresh:
+            return resp
+        keep = {k: v for k, v in resp.headers.items() if k in ("ETag", "Last-Modified")}
+        return ReplicaResponse(304, keep, b"")
 
     def _normal(self, request: ReplicaRequest, site: ReplicaSite) -> ReplicaResponse:
         route = self._route(request, site)
