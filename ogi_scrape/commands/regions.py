@@ -1,0 +1,59 @@
+"""Look up administrative divisions: which code is 泸定? which counties are in 甘孜?
+
+Every other command takes ``--county``/``--province`` through the same resolver, so this is
+the place to find out why a name is ambiguous or unknown before starting a crawl.
+
+Examples::
+
+    ogi-scrape regions 泸定                 # 513322  county  四川省/甘孜藏族自治州/泸定县
+    ogi-scrape regions 四川/甘孜/泸定 513322 --json
+    ogi-scrape regions --list --province 四川 --prefecture 甘孜
+"""
+
+from __future__ import annotations
+
+import json
+
+from ogi_scrape.errors import UsageError
+
+COMMAND = "regions"
+HELP = "look up division codes and names (counties, prefectures, provinces)"
+
+
+def configure(parser) -> None:
+    parser.add_argument("queries", nargs="*", metavar="NAME|CODE|PATH",
+                        help="e.g. 泸定, 513322, 四川/甘孜/泸定")
+    parser.add_argument("--level", choices=["province", "prefecture", "county"],
+                        help="only accept divisions of this level")
+    parser.add_argument("--list", action="store_true",
+                        help="list divisions (default level: county) inside --province/--prefecture")
+    parser.add_argument("--province", help="scope for --list")
+    parser.add_argument("--prefecture", help="scope for --list")
+    parser.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
+
+
+def _record(d) -> dict:
+    return {"code": d.code, "name": d.name, "level": d.level, "path": d.path,
+            "province": d.province, "prefecture": d.prefecture, "short_name": d.short_name,
+            "aliases": list(d.aliases), "note": d.note}
+
+
+def run(args) -> int:
+    from ogi_scrape.regions import divisions, resolve
+
+    if args.list:
+        if args.queries:
+            raise UsageError("--list takes no names; use --province/--prefecture to scope it")
+        found = divisions(province=args.province, prefecture=args.prefecture,
+                          level=args.level or "county")
+    else:
+        if not args.queries:
+            raise UsageError("give at least one name, code or path, or use --list",
+                             hint="e.g. ogi-scrape regions 泸定")
+        found = [resolve(q, level=args.level) for q in args.queries]
+    for d in found:
+        if args.json:
+            print(json.dumps(_record(d), ensure_ascii=False))
+        else:
+            print(f"{d.code}  {d.level:<10}  {d.path}")
+    return 0
