@@ -268,3 +268,29 @@ def test_luding_column_urls_answer_on_the_replica_over_http():
         for column in luding.columns:
             with opener.open(column.url, timeout=10) as response:
                 assert response.status == 200, column.url
+
+
+# ------------------------------------------------------------------ through the CLI
+
+
+def run_cli(*args):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "ogi_scrape", "regions", *args],
+                          capture_output=True, text=True)
+
+
+def test_cli_shows_sources_from_a_user_registry(tmp_path):
+    write(tmp_path, "513322-zwgk.toml", GOOD.replace("www.luding.gov.cn", "zwgk.luding.gov.cn"))
+    result = run_cli("泸定", "--sources", "--registry", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "513322-luding" in result.stdout and "513322-zwgk" in result.stdout
+
+
+def test_cli_bad_registry_file_exits_2_naming_file_and_key_without_traceback(tmp_path):
+    write(tmp_path, "bad.toml", GOOD.replace('family = "ganzi"', 'family = "wordpress"'))
+    result = run_cli("泸定", "--sources", "--registry", str(tmp_path))
+    assert result.returncode == 2
+    assert "bad.toml" in result.stderr and "'family'" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -8,13 +8,16 @@ Examples::
     ogi-scrape regions 泸定                 # 513322  county  四川省/甘孜藏族自治州/泸定县
     ogi-scrape regions 四川/甘孜/泸定 513322 --json
     ogi-scrape regions --list --province 四川 --prefecture 甘孜
+    ogi-scrape regions 泸定 --sources --registry my_portals/   # validate + show portals
 """
 
 from __future__ import annotations
 
 import json
+import sys
 
 from ogi_scrape.errors import UsageError
+from ogi_scrape.sources.registry import add_registry_argument
 
 COMMAND = "regions"
 HELP = "look up division codes and names (counties, prefectures, provinces)"
@@ -30,6 +33,10 @@ def configure(parser) -> None:
     parser.add_argument("--province", help="scope for --list")
     parser.add_argument("--prefecture", help="scope for --list")
     parser.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
+    parser.add_argument("--sources", action="store_true",
+                        help="also show the registered portals of each division (validates the "
+                             "registry, including --registry files)")
+    add_registry_argument(parser)
 
 
 def _record(d) -> dict:
@@ -51,9 +58,23 @@ def run(args) -> int:
             raise UsageError("give at least one name, code or path, or use --list",
                              hint="e.g. ogi-scrape regions 泸定")
         found = [resolve(q, level=args.level) for q in args.queries]
+    registry = None
+    if args.sources or args.registry:
+        from ogi_scrape.sources.registry import registry_from_args
+
+        registry = registry_from_args(args)
+        for warning in registry.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
     for d in found:
+        portals = registry.sources_for(d.code) if registry and args.sources else []
         if args.json:
-            print(json.dumps(_record(d), ensure_ascii=False))
-        else:
-            print(f"{d.code}  {d.level:<10}  {d.path}")
+            record = _record(d)
+            if registry and args.sources:
+                record["sources"] = [{"id": s.id, "base_url": s.base_url, "family": s.family,
+                                      "file": str(s.path)} for s in portals]
+            print(json.dumps(record, ensure_ascii=False))
+            continue
+        print(f"{d.code}  {d.level:<10}  {d.path}")
+        for s in portals:
+            print(f"    source {s.id}: {s.base_url} [{s.family}] ({s.path})")
     return 0

@@ -483,6 +483,23 @@ def sources_in(province: str | None = None, county: str | None = None,
     return default_registry().sources_in(province=province, county=county, only=only)
 
 
+# ---------------------------------------------------------------- CLI helpers
+
+
+def add_registry_argument(parser) -> None:
+    """The one ``--registry FILE|DIR`` flag, so every command spells and documents it alike."""
+    parser.add_argument("--registry", action="append", type=Path, default=[],
+                        metavar="FILE|DIR",
+                        help="extra source registry TOML file or folder, loaded on top of the "
+                             "bundled one (repeatable; see docs/registry.md)")
+
+
+def registry_from_args(args) -> Registry:
+    paths = getattr(args, "registry", None) or []
+    return load_registry(paths) if paths else default_registry()
+
+
 __all__ = ["BUILTIN_FAMILIES", "COLUMN_KINDS", "Column", "FamilySpec", "Politeness",
-           "Registry", "Source", "default_registry", "known_families", "load_file",
-           "load_registry", "parse_source", "register_family", "sources_for", "sources_in"]
+           "Registry", "Source", "add_registry_argument", "default_registry", "known_families",
+           "load_file", "load_registry", "parse_source", "register_family", "registry_from_args",
+           "sources_for", "sources_in"]
