@@ -253,3 +253,18 @@ def test_cli_lists_a_prefecture():
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if line.strip()]
     assert len(lines) == 18 and any(line.startswith("513322") for line in lines)
+
+
+def test_short_names_of_multi_ethnic_autonomous_counties():
+    assert short_name("龙胜各族自治县") == "龙胜"
+    assert short_name("鄂温克族自治旗") == "鄂温克"
+    assert short_name("东乡族自治县") == "东乡"
+    assert short_name("管城回族区") == "管城"
+    assert resolve("龙胜").code == "450328"
+
+
+def test_a_space_separated_organisation_name_is_not_mistaken_for_a_path():
+    assert resolve("泸定县 人民政府").code == "513322"
+    assert resolve("四川 泸定").code == "513322"
+    with pytest.raises(NotFound):
+        resolve("云南/泸定")

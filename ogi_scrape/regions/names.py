@@ -43,6 +43,8 @@ def strip_ethnic(base: str) -> str:
     One-character groups (回, 藏, 水 …) are removed only when followed by 族, because many
     place names simply end in those characters.
     """
+    if base.endswith("各族") and len(base) - 2 >= MIN_SHORT:   # 龙胜各族自治县: "all nationalities"
+        return base[:-2]
     changed = True
     while changed:
         changed = False
@@ -62,8 +64,10 @@ def short_name(name: str) -> str:
     for suffix in ADMIN_SUFFIXES:
         if name.endswith(suffix) and len(name) - len(suffix) >= MIN_SHORT:
             base = name[: -len(suffix)]
-            if suffix in _AUTONOMOUS:
+            if suffix in _AUTONOMOUS or base.endswith("族"):   # also 管城回族区 → 管城
                 base = strip_ethnic(base)
+                if base.endswith("族") and len(base) - 1 >= MIN_SHORT:   # 鄂温克族自治旗 → 鄂温克
+                    base = base[:-1]
             return base
     return name
 

@@ -21,6 +21,7 @@ from ogi_scrape.regions.names import clean_query, short_name
 DATA = Path(__file__).with_name("data")
 LEVELS = ("province", "prefecture", "county")
 _PATH_SPLIT = re.compile(r"\s*[/／\\>＞|]\s*|\s+")
+_EXPLICIT_SEPARATOR = re.compile(r"[/／\\>＞|]")
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,14 @@ def resolve(query: str, *, level: str | None = None) -> Division:
                          "or a path such as 四川/甘孜/泸定")
     parts = [p for p in _PATH_SPLIT.split(query) if p]
     if len(parts) > 1:
-        found = _resolve_path(parts, original)
+        try:
+            found = _resolve_path(parts, original)
+        except NotFound:
+            if _EXPLICIT_SEPARATOR.search(query):
+                raise
+            found = _candidates(clean_query(query))   # "泸定县 人民政府" is a name, not a path
+            if not found:
+                raise
     else:
         found = _candidates(clean_query(query))
         if not found:
