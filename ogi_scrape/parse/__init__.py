@@ -1,0 +1,98 @@
+"""The report parser: bytes of a report page (HTML or a text rendering) → checked records.
+
+``parse_bytes`` is the one entry point used by the CLI, the scrape pipeline and the crawl;
+it never raises on bad input: a page that is not a report, binary junk or a truncated file
+gives a result with status ``failed``/``partial`` and reasons.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from ogi_scrape.encoding import decode
+from ogi_scrape.parse.checks import run_checks
+from ogi_scrape.parse.htmldoc import read_html
+from ogi_scrape.parse.mapping import Mapping, map_document
+from ogi_scrape.parse.meta import find_title, parse_title, year_from_text
+from ogi_scrape.parse.pipetext import read_text
+from ogi_scrape.parse.result import PARSER_VERSION, ParseResult, Value, build_result
+
+__all__ = ["parse_bytes", "parse_path", "ParseResult", "Value", "PARSER_VERSION", "sniff_kind"]
+
+_MAGIC = ((b"%PDF", "pdf"), (b"PK\x03\x04", "zip (docx/xlsx)"),
+          (b"\xd0\xcf\x11\xe0", "ole (doc/xls/wps)"), (b"\x89PNG", "png image"),
+          (b"\xff\xd8\xff", "jpeg image"), (b"GIF8", "gif image"))
+_HTML_HINTS = (b"<html", b"<table", b"<body", b"<div", b"<p", b"<!doctype", b"<meta", b"<td", b"<span")
+
+
+def sniff_kind(data: bytes, name: str = "") -> str:
+    """html | text | binary:<what>."""
+    head = data[:4096]
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            return f"binary:{what}"
+    lower = head.lower()
+    suffix = Path(name).suffix.lower()
+    if suffix in (".html", ".htm", ".shtml", ".xhtml") or any(h in lower for h in _HTML_HINTS):
+        return "html"
+    sample = data[:65536]
+    if sample:
+        control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+        if control / len(sample) > 0.05:
+            return "binary:unknown"
+    return "text"
+
+
+def _failed(kind: str, source: dict, reason: str) -> ParseResult:
+    empty = Mapping(template="unknown", template_basis=reason, cells={}, unreadable=[],
+                    sections_seen=set(), tables_found={"s2": False, "s3": False, "s4": False},
+                    signature_hits={})
+    return build_result(empty, [], year=None, org=None, title=None, source=source,
+                        extra_reasons=[reason])
+
+
+def parse_bytes(data: bytes, *, name: str = "<bytes>", content_type: str | None = None,
+                url: str | None = None, kind: str | None = None) -> ParseResult:
+    source = {"name": name, "url": url, "sha256": hashlib.sha256(data).hexdigest(),
+              "bytes": len(data)}
+    kind = kind or sniff_kind(data, name)
+    if kind.startswith("binary"):
+        what = kind.split(":", 1)[1]
+        hint = ("attachments (PDF/DOC/DOCX) are archived but not parsed yet"
+                if what in ("pdf", "zip (docx/xlsx)", "ole (doc/xls/wps)") else "not a report page")
+        return _failed(kind, source, f"{name}: binary file ({what}); {hint}")
+    if not data.strip():
+        return _failed(kind, source, f"{name}: empty file")
+    if kind == "html":
+        doc = read_html(data, content_type)
+        source.update(encoding=doc.encoding, encoding_source=doc.encoding_source,
+                      body=doc.body_selector)
+        title = doc.title or find_title(doc.text_head)
+        lines, head = doc.lines, doc.text_head
+    else:
+        decoded = decode(data, content_type)
+        source.update(encoding=decoded.encoding, encoding_source=decoded.source)
+        doc = read_text(decoded.text)
+        source["text_convention"] = doc.convention
+        title = find_title(doc.text_head)
+        lines, head = doc.lines, doc.text_head
+    year, org = parse_title(title)
+    if year is None:
+        year = year_from_text(head)
+    mapping = map_document(lines, year)
+    checks = run_checks(mapping.template, year, mapping.cells, mapping.tables_found)
+    extra = []
+    if mapping.template == "unknown" and not any(mapping.tables_found.values()):
+        if year is not None and year < 2019:
+            extra.append(f"report for {year}: free-form pre-2019 report, before the national "
+                         "table formats (nothing to extract)")
+        elif not mapping.sections_seen:
+            extra.append("not an annual report: no section headings 二–四 and no standard tables")
+    return build_result(mapping, checks, year=year, org=org, title=title, source=source,
+                        extra_reasons=extra)
+
+
+def parse_path(path: Path, *, content_type: str | None = None) -> ParseResult:
+    data = Path(path).read_bytes()
+    return parse_bytes(data, name=str(path), content_type=content_type)

@@ -1,0 +1,73 @@
+"""What a printed cell means: a number, a deliberate "not applicable", a blank, or text.
+
+The rules are the data contract of codes.md: keep the raw text; blank is not 0 and ``/`` is
+not 0; units, signs and annotations are read, never guessed; nothing is filled in. A cell
+we cannot read as a number keeps its text and gets a flag, so a researcher sees *why* a
+value is missing instead of a silent gap.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from ogi_scrape.parse.textnorm import clean_cell
+
+NOT_APPLICABLE = {"/", "／", "\\", "-", "--", "—", "——", "–", "－", "一", "无", "不适用", "空",
+                  "n/a", "na", "×", "x", "/ /"}
+UNITS = ("万元", "元", "件", "个", "条", "项", "次", "人次", "宗")
+_NUM = r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)"
+_VALUE_RE = re.compile(
+    rf"^(?P<sign>[+\-−]|增加?|减少?)?\s*{_NUM}\s*(?P<unit>万元|元|件|个|条|项|次|人次|宗)?"
+    r"\s*(?P<note>[(（][^()（）]*[)）])?$")
+
+
+@dataclass
+class CellValue:
+    raw: str
+    value: int | Decimal | None
+    unit: str | None = None
+    flags: list[str] = field(default_factory=list)
+    note: str | None = None
+
+    @property
+    def has_value(self) -> bool:
+        return self.value is not None
+
+
+def is_value_like(text: str) -> bool:
+    """Could this cell be a table value (number, blank, dash, 无)? Labels are everything else."""
+    t = clean_cell(text)
+    if not t:
+        return True
+    if t.lower() in NOT_APPLICABLE:
+        return True
+    return _VALUE_RE.match(t.replace(" ", "")) is not None
+
+
+def read_cell(text: str) -> CellValue:
+    """Read one printed cell. Integers stay ``int``; anything with a decimal point is a Decimal."""
+    raw = clean_cell(text)
+    if raw == "":
+        return CellValue(raw, None, flags=["blank"])
+    if raw.lower() in NOT_APPLICABLE:
+        return CellValue(raw, None, flags=["not_applicable"])
+    m = _VALUE_RE.match(raw.replace(" ", ""))
+    if not m:
+        return CellValue(raw, None, flags=["text_in_numeric"])
+    num = m.group("num").replace(",", "")
+    try:
+        value: int | Decimal = Decimal(num) if "." in num else int(num)
+    except (InvalidOperation, ValueError):  # pragma: no cover - regex guarantees digits
+        return CellValue(raw, None, flags=["text_in_numeric"])
+    sign = m.group("sign") or ""
+    flags: list[str] = []
+    if sign in ("-", "−") or sign.startswith("减"):
+        value = -value
+    if sign.startswith(("增", "减")):
+        flags.append("signed_word")
+    note = m.group("note")
+    if note:
+        flags.append("annotated")
+    return CellValue(raw, value, unit=m.group("unit"), flags=flags, note=note)

@@ -1,0 +1,151 @@
+"""Run the consistency checks of ``templates/checks.toml`` on mapped cells.
+
+Each check ends ``pass``, ``fail`` or ``not_assessable`` and carries its evidence (the
+cells, their printed text and where they came from). Blank summands are counted as 0 and
+the detail says so (reports print blanks where they mean 0, e.g. templates.md C1); a blank
+or missing *total*, or a ``/`` anywhere, makes the check not assessable — we never invent
+the number a check would need. A failed check is attributed to the *source* when every
+cell involved was read from an unambiguous position, so a report that is itself
+inconsistent is told apart from one we may have misread.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+from functools import lru_cache
+
+from ogi_scrape.parse import templates as T
+from ogi_scrape.parse.mapping import Cell
+
+UNCERTAIN_FLAGS = {"label_inferred", "position_inferred", "conflict"}
+
+
+@lru_cache(maxsize=1)
+def rules() -> list[dict]:
+    return tomllib.loads((T.TEMPLATE_DIR / "checks.toml").read_text(encoding="utf-8"))["rule"]
+
+
+def _expand(rule: dict, tpl: T.Template) -> list[tuple[str, list[str], list[str]]]:
+    def subst(patterns: list[str], **kw) -> list[str]:
+        out: list[str] = []
+        for p in patterns:
+            p = p.format(**kw)
+            if "@outcomes" in p:
+                out.extend(p.replace("@outcomes", r) for r in tpl.s3_outcome_rows())
+            else:
+                out.append(p)
+        return out
+
+    scope = rule["for_each"]
+    if scope == "s3.columns":
+        items = [("col", c.key) for c in tpl.s3_columns]
+    elif scope == "s3.rows":
+        items = [("row", r.key) for r in tpl.s3_rows]
+    elif scope == "s4.proceedings":
+        items = [("proc", p) for p, _ in tpl.s4_proceedings]
+    else:  # pragma: no cover - data error
+        raise ValueError(f"unknown for_each {scope!r} in checks.toml rule {rule['id']}")
+    return [(value, subst(rule["left"], **{name: value}), subst(rule["right"], **{name: value}))
+            for name, value in items]
+
+
+def _operand(code: str, cells: dict[str, Cell]) -> tuple[str, Decimal | None, dict]:
+    cell = cells.get(code)
+    if cell is None:
+        return "missing", None, {"code": code, "raw": None}
+    ev = {"code": code, "raw": cell.value.raw,
+          "provenance": cell.token.provenance() if cell.token else None}
+    if cell.value.value is None:
+        return ("blank" if "blank" in cell.flags else "na"), None, ev
+    return "value", Decimal(cell.value.value), ev
+
+
+def _sum_side(codes, cells, is_total_side):
+    total = Decimal(0)
+    evidence, blanks, problem = [], 0, None
+    for code in codes:
+        kind, value, ev = _operand(code, cells)
+        evidence.append(ev)
+        if kind == "value":
+            total += value
+        elif kind == "blank" and not (is_total_side and len(codes) == 1):
+            blanks += 1
+        elif kind == "missing":
+            problem = problem or f"{code} not read"
+        elif kind == "blank":
+            problem = problem or f"{code} is blank"
+        else:
+            problem = problem or f"{code} is not a number ({ev['raw']!r})"
+    return total, evidence, blanks, problem
+
+
+def _uncertain(codes, cells) -> bool:
+    return any(UNCERTAIN_FLAGS & set(cells[c].flags) for c in codes if c in cells)
+
+
+def run_checks(template: str, year: int | None, cells: dict[str, Cell],
+               tables_found: dict[str, bool]) -> list[dict]:
+    if template not in T.FORMATS:
+        return []
+    tpl = T.load(template)
+    out: list[dict] = []
+    for rule in rules():
+        kind = rule.get("kind")
+        if kind == "types":
+            out.append(_types_check(rule, cells))
+            continue
+        if kind == "format_year":
+            out.append(_format_year_check(rule, tpl, year))
+            continue
+        section = rule["id"].split(".")[0]
+        if not tables_found.get(section):
+            out.append({"rule": rule["id"], "outcome": "not_assessable",
+                        "detail": f"table of section {section} not read", "evidence": {}})
+            continue
+        for instance, left, right in _expand(rule, tpl):
+            lsum, lev, lblanks, lprob = _sum_side(left, cells, True)
+            rsum, rev, rblanks, rprob = _sum_side(right, cells, False)
+            check = {"rule": rule["id"], "instance": instance,
+                     "evidence": {"left": lev, "right": rev}}
+            if lprob or rprob:
+                check.update(outcome="not_assessable", detail=lprob or rprob)
+            else:
+                blanks = lblanks + rblanks
+                note = f" ({blanks} blank cell(s) counted as 0)" if blanks else ""
+                if lsum == rsum:
+                    check.update(outcome="pass", detail=f"{lsum} = {rsum}{note}")
+                else:
+                    check.update(outcome="fail", detail=f"{lsum} ≠ {rsum}{note}",
+                                 attribution="parser" if _uncertain(left + right, cells) else "source")
+            out.append(check)
+    return out
+
+
+def _types_check(rule: dict, cells: dict[str, Cell]) -> dict:
+    bad = [{"code": c.code, "raw": c.value.raw, "flags": c.flags,
+            "provenance": c.token.provenance() if c.token else None}
+           for c in cells.values()
+           if {"non_integer", "negative", "unit_conflict", "text_in_numeric"} & set(c.flags)]
+    if not cells:
+        return {"rule": rule["id"], "outcome": "not_assessable", "detail": "no cells read",
+                "evidence": {}}
+    if bad:
+        return {"rule": rule["id"], "outcome": "fail", "attribution": "source",
+                "detail": f"{len(bad)} cell(s) of the wrong type: " +
+                          ", ".join(f"{b['code']}={b['raw']!r}" for b in bad[:5]),
+                "evidence": {"cells": bad}}
+    return {"rule": rule["id"], "outcome": "pass", "detail": f"{len(cells)} cells typed as expected",
+            "evidence": {}}
+
+
+def _format_year_check(rule: dict, tpl: T.Template, year: int | None) -> dict:
+    if year is None:
+        return {"rule": rule["id"], "outcome": "not_assessable", "detail": "report year unknown",
+                "evidence": {}}
+    lo, hi = tpl.plausible_years
+    ok = lo <= year <= hi
+    return {"rule": rule["id"], "outcome": "pass" if ok else "fail",
+            "attribution": "source",
+            "detail": f"{tpl.id} {'is' if ok else 'is not'} plausible for {year} (seen {lo}–{hi})",
+            "evidence": {"template": tpl.id, "year": year}}

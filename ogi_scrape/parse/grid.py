@@ -1,0 +1,151 @@
+"""Rebuild an HTML table as a grid in which every slot remembers its source cell.
+
+Follows the WHATWG "forming a table" algorithm where it matters for report tables:
+spans are read by their leading digits, colspan is clamped to 1..1000 and rowspan to the
+rows that exist (``rowspan="0"`` spans to the end), rows of ``thead``/``tbody``/``tfoot``
+are taken in document order, and nested tables are left to the caller. Hostile input
+(``rowspan="99999999"``, a 400,000-cell row) is bounded by ``MAX_COLS``/``MAX_ROWS`` so a
+page can never make us allocate a huge grid; the table is then marked ``clipped``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from ogi_scrape.parse.textnorm import clean_cell
+
+MAX_COLS = 256
+MAX_ROWS = 4000
+MAX_COLSPAN = 1000
+_DIGITS = re.compile(r"\s*(\d+)")
+_BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+               "article", "ul", "ol", "dd", "dt", "blockquote", "pre", "center"}
+_SKIP_TAGS = {"script", "style", "noscript", "template", "head", "title", "object", "iframe"}
+
+
+@dataclass
+class GridCell:
+    text: str          # printed text, whitespace folded
+    row: int           # origin slot
+    col: int
+    rowspan: int
+    colspan: int
+    line: int | None
+    header: bool
+
+
+@dataclass
+class Grid:
+    rows: list[list[GridCell | None]]
+    ncols: int
+    clipped: bool = False
+    cells: list[GridCell] = field(default_factory=list)
+
+
+def _span(value: str | None, default: int = 1) -> int:
+    if not value:
+        return default
+    m = _DIGITS.match(value)
+    return int(m.group(1)) if m else default
+
+
+def _hidden(el) -> bool:
+    style = el.get("style")
+    if not style:
+        return False
+    s = style.replace(" ", "").lower()
+    return "display:none" in s
+
+
+def cell_text(cell) -> str:
+    """Text of a cell without nested tables; block boundaries become spaces.
+
+    Inline boundaries add nothing, so a number split over two spans ("2"+"0") reads 20
+    and a label split into one span per character reads whole. Iterative, so deeply
+    nested markup cannot exhaust the Python stack.
+    """
+    parts: list[str] = []
+    if cell.text:
+        parts.append(cell.text)
+    stack = [(child, False) for child in reversed(cell)]
+    while stack:
+        el, closing = stack.pop()
+        if closing:
+            if el.tag in _BLOCK_TAGS if isinstance(el.tag, str) else False:
+                parts.append(" ")
+            if el.tail:
+                parts.append(el.tail)
+            continue
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag == "table" or tag in _SKIP_TAGS or not tag or _hidden(el):
+            if el.tail:
+                parts.append(el.tail)
+            continue
+        if tag in _BLOCK_TAGS:
+            parts.append(" ")
+        if el.text:
+            parts.append(el.text)
+        stack.append((el, True))
+        stack.extend((child, False) for child in reversed(el))
+    return clean_cell("".join(parts))
+
+
+def table_rows(table) -> list:
+    """The table's own rows (not those of nested tables), in document order."""
+    rows = []
+    for child in table:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag == "tr":
+            rows.append(child)
+        elif tag in ("thead", "tbody", "tfoot"):
+            rows.extend(c for c in child if isinstance(c.tag, str) and c.tag == "tr")
+    return rows
+
+
+def build_grid(table: etree._Element) -> Grid:
+    trs = table_rows(table)
+    clipped = len(trs) > MAX_ROWS
+    trs = trs[:MAX_ROWS]
+    nrows = len(trs)
+    rows: list[list[GridCell | None]] = [[] for _ in range(nrows)]
+    cells: list[GridCell] = []
+    ncols = 0
+    for r, tr in enumerate(trs):
+        slots = rows[r]
+        c = 0
+        for td in tr:
+            tag = td.tag if isinstance(td.tag, str) else ""
+            if tag not in ("td", "th"):
+                continue
+            while c < len(slots) and slots[c] is not None:
+                c += 1
+            if c >= MAX_COLS:
+                clipped = True
+                break
+            colspan = min(max(_span(td.get("colspan")), 1), MAX_COLSPAN)
+            rowspan = _span(td.get("rowspan"))
+            if rowspan == 0:
+                rowspan = nrows - r
+            rowspan = max(1, min(rowspan, nrows - r))
+            if c + colspan > MAX_COLS:
+                clipped = True
+                colspan = MAX_COLS - c
+            cell = GridCell(text=cell_text(td), row=r, col=c, rowspan=rowspan, colspan=colspan,
+                            line=td.sourceline, header=(tag == "th"))
+            cells.append(cell)
+            for rr in range(r, r + rowspan):
+                target = rows[rr]
+                if len(target) < c + colspan:
+                    target.extend([None] * (c + colspan - len(target)))
+                for cc in range(c, c + colspan):
+                    if target[cc] is None:
+                        target[cc] = cell
+            c += colspan
+        ncols = max(ncols, len(slots))
+    for slots in rows:
+        if len(slots) < ncols:
+            slots.extend([None] * (ncols - len(slots)))
+    return Grid(rows=rows, ncols=ncols, clipped=clipped, cells=cells)

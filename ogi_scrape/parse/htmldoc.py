@@ -1,0 +1,196 @@
+"""HTML front end: find the report body in a portal page and turn it into ``Line``s.
+
+Portal pages wrap the report in navigation, metadata tables, related-links lists and
+footers. We look for the article container the CMS families use (``#contentBox`` on the
+Ganzi platform, ``.TRS_Editor``, ``<ucapcontent>``, ``#zoom``, …) and fall back to the
+whole page minus obvious chrome. Inside the body, a table that contains other tables is a
+*layout* table (Luding renders the whole body as a one-column table): we walk through it
+and treat its cells as containers. Every other table is a data table, rebuilt as a grid.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import etree, html as lxml_html
+
+from ogi_scrape.encoding import decode
+from ogi_scrape.parse.grid import _BLOCK_TAGS, _SKIP_TAGS, _hidden, build_grid, cell_text
+from ogi_scrape.parse.textnorm import clean_cell
+from ogi_scrape.parse.tokens import Line, Token
+
+# Article containers of the CMS families in research/portals.md §3, most specific first.
+BODY_XPATHS = (
+    '//*[@id="contentBox"]', '//*[contains(concat(" ", normalize-space(@class), " "), " TRS_Editor ")]',
+    "//ucapcontent", '//*[@id="UCAP-CONTENT"]', '//*[@id="zoom"]', '//*[@id="Zoom"]',
+    '//*[@id="zoomcon"]', '//*[contains(@class, "v_news_content")]', '//*[starts-with(@id, "vsb_content")]',
+    '//*[@id="ivs_content"]', '//*[@id="webeditorview"]', '//*[contains(@class, "news_cont_d_wrap")]',
+    '//*[contains(@class, "article-content")]', '//*[contains(@class, "article_content")]',
+    '//*[contains(@class, "ewb-article-detail")]', '//*[contains(@class, "pages_content")]',
+    '//*[contains(@class, "xxgk_content")]', '//*[contains(@class, "detail-content")]',
+    '//*[@id="info_content"]', '//*[contains(@class, "file_item")]', "//article",
+)
+CHROME_TAGS = {"nav", "header", "footer", "aside", "form", "select", "button"}
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_REPORT_WORDS = ("第二十条", "信息内容", "勾稽关系", "申请人情况", "行政复议", "主动公开", "本年新收")
+
+
+@dataclass
+class HtmlDocument:
+    lines: list[Line]
+    title: str | None
+    meta: dict[str, str]
+    encoding: str
+    encoding_source: str
+    body_selector: str | None
+    text_head: str          # the first few thousand characters of body text (year/org hints)
+
+
+def _parse_tree(data: bytes, content_type: str | None):
+    decoded = decode(data, content_type)
+    text = _XML_DECL.sub("", decoded.text, count=1)
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    parser = lxml_html.HTMLParser(recover=True, huge_tree=False, no_network=True,
+                                  remove_comments=True)
+    try:
+        root = lxml_html.document_fromstring(text or "<html></html>", parser=parser)
+    except (etree.ParserError, ValueError):
+        root = lxml_html.document_fromstring("<html><body></body></html>")
+    return root, decoded
+
+
+def _score(el) -> int:
+    text = el.text_content() if el is not None else ""
+    return sum(text.count(w) for w in _REPORT_WORDS) + 5 * len(el.xpath(".//table"))
+
+
+def find_body(root) -> tuple[etree._Element, str | None]:
+    best, best_sel, best_score = None, None, 0
+    for xp in BODY_XPATHS:
+        try:
+            found = root.xpath(xp)
+        except etree.XPathError:  # pragma: no cover - static expressions
+            continue
+        for el in found[:5]:
+            score = _score(el)
+            if score > best_score:
+                best, best_sel, best_score = el, xp, score
+        if best is not None and best_score >= 6:
+            break
+    if best is not None:
+        return best, best_sel
+    body = root.find("body")
+    return (body if body is not None else root), None
+
+
+def _meta(root) -> dict[str, str]:
+    out = {}
+    for m in root.iter("meta"):
+        name = (m.get("name") or m.get("property") or "").strip()
+        if name and m.get("content") is not None:
+            out.setdefault(name, m.get("content").strip())
+    return out
+
+
+def _is_layout_table(table) -> bool:
+    for el in table.iter("table"):
+        if el is not table:
+            return True
+    return False
+
+
+def lines_from_body(body) -> list[Line]:
+    """Walk the body in document order, emitting paragraphs and table rows.
+
+    Iterative (an explicit stack), so 400 levels of nested tables cannot exhaust the
+    Python stack; lxml itself caps the tree depth of what it parses.
+    """
+    lines: list[Line] = []
+    buf: list[str] = []
+    buf_line: list[int | None] = [None]
+    table_no = [0]
+
+    def flush():
+        text = clean_cell("".join(buf))
+        buf.clear()
+        if text:
+            lines.append(Line([Token(text=text, source="html", line=buf_line[0], paragraph=True)],
+                              kind="para"))
+        buf_line[0] = None
+
+    def emit_table(table):
+        grid = build_grid(table)
+        idx = table_no[0]
+        table_no[0] += 1
+        for r, slots in enumerate(grid.rows):
+            tokens: list[Token] = []
+            seen: set[int] = set()
+            for slot in slots:
+                if slot is None or id(slot) in seen:
+                    continue
+                seen.add(id(slot))
+                tokens.append(Token(text=slot.text, source="html", line=slot.line, table=idx,
+                                    row=r, col=slot.col, colspan=slot.colspan,
+                                    covered=slot.row != r))
+            if tokens:
+                lines.append(Line(tokens, kind="row", table=idx))
+
+    stack: list[tuple[etree._Element, bool]] = [(body, False)]
+    while stack:
+        el, closing = stack.pop()
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if closing:
+            if tag in _BLOCK_TAGS or tag in ("td", "th", "table"):
+                flush()
+            if el is not body and el.tail:
+                buf.append(el.tail)
+            continue
+        if not tag or tag in _SKIP_TAGS or tag in CHROME_TAGS or _hidden(el):
+            if el is not body and el.tail:
+                buf.append(el.tail)
+            continue
+        if tag == "table" and not _is_layout_table(el):
+            flush()
+            emit_table(el)
+            if el.tail:
+                buf.append(el.tail)
+            continue
+        if tag in _BLOCK_TAGS or tag in ("td", "th"):
+            flush()
+        if buf_line[0] is None:
+            buf_line[0] = el.sourceline
+        if el.text:
+            buf.append(el.text)
+        stack.append((el, True))
+        stack.extend((child, False) for child in reversed(el))
+    flush()
+    return lines
+
+
+def read_html(data: bytes, content_type: str | None = None) -> HtmlDocument:
+    root, decoded = _parse_tree(data, content_type)
+    meta = _meta(root)
+    body, selector = find_body(root)
+    lines = lines_from_body(body)
+    title = meta.get("ArticleTitle") or None
+    if not title:
+        t = root.find(".//title")
+        if t is not None and t.text:
+            title = clean_cell(t.text)
+    head_parts: list[str] = []
+    size = 0
+    for line in lines:
+        if line.kind != "para":
+            continue
+        head_parts.append(line.tokens[0].text)
+        size += len(line.tokens[0].text)
+        if size > 4000:
+            break
+    return HtmlDocument(lines=lines, title=title, meta=meta, encoding=decoded.encoding,
+                        encoding_source=decoded.source, body_selector=selector,
+                        text_head="\n".join(head_parts))
+
+
+__all__ = ["HtmlDocument", "read_html", "find_body", "lines_from_body", "cell_text"]

@@ -1,0 +1,433 @@
+"""Map table rows to canonical codes, by label, refusing to guess.
+
+Rows are matched by their printed label against the template (``templates/*.toml``), with
+template row order used only as a tie-breaker: to place a row whose label cell is empty
+between two rows we did recognise. Columns are taken in printed order and only when the
+mapping is unambiguous: as many value cells as the template has columns (blank cells
+included), or exactly as many numbers as columns once renderer filler is set aside.
+Section 四 is the exception the formats impose: its fifteen numbers map by position.
+Anything else is recorded as unreadable, with the cells we saw, and flagged.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ogi_scrape.parse import templates as T
+from ogi_scrape.parse.cells import CellValue, read_cell
+from ogi_scrape.parse.structure import Group, caption_item, group_lines, heading_section
+from ogi_scrape.parse.tokens import Line, Token
+
+S2_BLOCK_ORDER = ("一", "五", "六", "八", "九")
+MAX_LABEL_FOR_MARKER = 16
+
+
+@dataclass
+class Cell:
+    code: str
+    section: str
+    row: str
+    column: str
+    token: Token | None
+    value: CellValue
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RowMatch:
+    section: str
+    row_key: str | None
+    group: Group
+    label: Token | None = None
+    inferred: bool = False
+    order: int = 0
+
+
+@dataclass
+class Mapping:
+    template: str                     # gb2019 | gb2021 | unknown
+    template_basis: str
+    cells: dict[str, Cell]
+    unreadable: list[dict]
+    sections_seen: set[str]
+    tables_found: dict[str, bool]
+    signature_hits: dict[str, int]
+    notes: list[str] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- row catalogue
+@dataclass(frozen=True)
+class RowSpec:
+    section: str
+    key: str
+    match: tuple[str, ...]
+    exact: bool
+    group: str | None
+    block: str | None
+    order: int
+
+
+def _catalogue() -> dict[str, list[RowSpec]]:
+    """Rows of both formats (labels are matched before the format is known)."""
+    seen: dict[tuple[str, str], RowSpec] = {}
+    out: dict[str, list[RowSpec]] = {"s2": [], "s3": []}
+    for tpl in T.all_templates():
+        for block in tpl.s2:
+            for i, row in enumerate(block.rows):
+                k = ("s2", row.key)
+                if k in seen:
+                    old = seen[k]
+                    merged = RowSpec("s2", row.key, tuple(dict.fromkeys(old.match + row.match)),
+                                     old.exact, old.group, old.block, old.order)
+                    out["s2"][out["s2"].index(old)] = merged
+                    seen[k] = merged
+                    continue
+                spec = RowSpec("s2", row.key, row.match, row.exact, row.group, block.item,
+                               S2_BLOCK_ORDER.index(block.item) * 10 + i)
+                seen[k] = spec
+                out["s2"].append(spec)
+        for i, row in enumerate(tpl.s3_rows):
+            k = ("s3", row.key)
+            if k in seen:
+                continue
+            spec = RowSpec("s3", row.key, row.match, row.exact, row.group, None, i)
+            seen[k] = spec
+            out["s3"].append(spec)
+    # s3 order: a single sequence valid for both formats ((六) rows share a slot).
+    s3_order = [r.key for r in T.load("gb2021").s3_rows]
+    s3_order.insert(s3_order.index("other.overdue_correction"), "other")
+    out["s3"] = [RowSpec(r.section, r.key, r.match, r.exact, r.group, None, s3_order.index(r.key))
+                 for r in out["s3"]]
+    return out
+
+
+_CATALOGUE: dict[str, list[RowSpec]] | None = None
+
+
+def catalogue() -> dict[str, list[RowSpec]]:
+    global _CATALOGUE
+    if _CATALOGUE is None:
+        _CATALOGUE = _catalogue()
+    return _CATALOGUE
+
+
+def match_row(tok: Token, section: str, context: list[Token], prev: RowMatch | None) -> RowSpec | None:
+    key = tok.key
+    if not key or tok.paragraph and len(tok.text) > 60:
+        return None
+    best: tuple[int, RowSpec] | None = None
+    for spec in catalogue().get(section, []):
+        for m in spec.match:
+            hit = key == m if spec.exact else key.startswith(m)
+            if not hit:
+                continue
+            if spec.exact and spec.group:
+                in_context = any(t.key == spec.group for t in context)
+                after_sibling = prev is not None and prev.row_key is not None and \
+                    prev.row_key.split(".")[0] == spec.key.split(".")[0] and prev.row_key != spec.key
+                if not (in_context or after_sibling):
+                    continue
+            if best is None or len(m) > best[0]:
+                best = (len(m), spec)
+    return best[1] if best else None
+
+
+# ----------------------------------------------------------------------------- placement
+class _Placer:
+    def __init__(self) -> None:
+        self.section: str | None = None
+        self.block: str | None = None
+        self.matches: list[RowMatch] = []
+        self.sig_hits: Counter = Counter()
+        self.block_hits: dict[str, Counter] = {}
+        self.sections_seen: set[str] = set()
+        self.s3_markers = T.s3_markers()
+        self.s4_markers = T.s4_markers()
+        self.templates = T.all_templates()
+        self.col_keys: dict[str, set[tuple[str, str]]] = {}
+        for tpl in self.templates:
+            for block in tpl.s2:
+                for col in block.columns:
+                    for m in col.match:
+                        self.col_keys.setdefault(m, set()).add((tpl.id, block.item))
+
+    def _enter(self, section: str) -> None:
+        if section != self.section:
+            self.section = section
+            self.block = None
+            self.sections_seen.add(section)
+
+    def _markers(self, tok: Token, group: Group) -> None:
+        key = tok.key
+        if len(key) > MAX_LABEL_FOR_MARKER * 2 or tok.paragraph and len(tok.text) > 40:
+            return
+        if self.section in (None, "s1", "s2") and any(key.startswith(m) for m in self.s3_markers):
+            self._enter("s3")
+        elif self.section in (None, "s1", "s2", "s3") and len(key) <= MAX_LABEL_FOR_MARKER:
+            if key in ("复议后起诉", "未经复议直接起诉") or (
+                    key == "行政复议" and any(t.key == "行政诉讼" for t in group.labels)):
+                self._enter("s4")
+
+    def _signatures(self, key: str) -> None:
+        for tpl in self.templates:
+            if any(key.startswith(sig) for sig in tpl.signatures):
+                self.sig_hits[tpl.id] += 1
+                if self.section == "s2" and self.block:
+                    self.block_hits.setdefault(self.block, Counter())[tpl.id] += 1
+        # Column headers also tell which format a sub-table is in.
+        if self.section == "s2":
+            for m, owners in self.col_keys.items():
+                if key.startswith(m):
+                    for fmt, item in owners:
+                        if self.block in (None, item):
+                            self.block_hits.setdefault(item, Counter())[fmt] += 1
+
+    def place(self, groups: list[Group]) -> None:
+        for n, g in enumerate(groups):
+            start = 0
+            for i, tok in enumerate(g.labels):
+                sec = heading_section(tok) if (tok.paragraph or len(tok.text) <= 60 or
+                                               tok.source == "text") else None
+                if sec:
+                    self._enter(sec)
+                    start = i + 1
+                    continue
+                item = caption_item(tok) if len(tok.text) <= 30 else None
+                if item is not None:
+                    if self.section != "s2":
+                        self._enter("s2")
+                    if item:
+                        self.block = item
+                    else:
+                        pos = S2_BLOCK_ORDER.index(self.block) + 1 if self.block in S2_BLOCK_ORDER else 0
+                        self.block = S2_BLOCK_ORDER[min(pos, len(S2_BLOCK_ORDER) - 1)]
+                    start = i + 1
+                    continue
+                if tok.is_label:
+                    self._markers(tok, g)
+                    self._signatures(tok.key)
+                    if self.section is None and any(
+                            s.section == "s2" for s in [match_row(tok, "s2", [], None)] if s):
+                        self._enter("s2")
+            self._place_row(g, start, n)
+
+    def _place_row(self, g: Group, start: int, order: int) -> None:
+        sec = self.section
+        if sec not in ("s2", "s3", "s4") or not g.values:
+            return
+        if sec == "s4":
+            self.matches.append(RowMatch("s4", "s4", g, order=order))
+            return
+        labels = g.labels[start:]
+        prev = next((m for m in reversed(self.matches) if m.section == sec and m.row_key), None)
+        for i in range(len(labels) - 1, -1, -1):
+            spec = match_row(labels[i], sec, labels[:i], prev)
+            if spec is None:
+                continue
+            if sec == "s2":
+                self.block = spec.block
+            extra = [t for t in labels[i + 1:] if t.is_label and not t.paragraph]
+            if extra:   # text printed in value cells (e.g. project names under 采购项目数量)
+                g = Group(labels=g.labels, values=extra + g.values, html_row=g.html_row)
+            self.matches.append(RowMatch(sec, spec.key, g, label=labels[i], order=order))
+            return
+        self.matches.append(RowMatch(sec, None, g, order=order))
+
+
+# ----------------------------------------------------------------------------- values
+def assign(values: list[Token], ncols: int) -> tuple[list[Token | None] | None, list[str]]:
+    """Decide which value token goes to which template column, or refuse (None)."""
+    vals = list(values)
+    while len(vals) > ncols and not vals[-1].text:
+        vals.pop()
+    while len(vals) > ncols and not vals[0].text:
+        vals.pop(0)
+    nonempty = [t for t in vals if t.text]
+    if len(vals) == ncols:
+        return vals, []
+    if not nonempty:
+        return [None] * ncols, ["blank"]
+    if len(nonempty) == ncols:
+        return nonempty, ["filler_dropped"]
+    return None, []
+
+
+def _type_flags(cv: CellValue, col: T.Column | None, section: str, column_key: str) -> list[str]:
+    flags: list[str] = []
+    if cv.value is None:
+        return flags
+    ctype = col.type if col else "int"
+    if ctype == "money":
+        if col and col.unit and cv.unit and cv.unit != col.unit:
+            flags.append("unit_conflict")
+        return flags
+    if cv.unit and cv.unit in ("万元", "元"):
+        flags.append("unit_conflict")
+    if not isinstance(cv.value, int):
+        flags.append("non_integer")
+    elif cv.value < 0 and ctype != "signed":
+        flags.append("negative")
+    return flags
+
+
+class _Mapper:
+    def __init__(self, placer: _Placer, template: str):
+        self.placer = placer
+        self.tpl = T.load(template) if template in T.FORMATS else None
+        self.cells: dict[str, Cell] = {}
+        self.unreadable: list[dict] = []
+        self.notes: list[str] = []
+
+    def _columns(self, m: RowMatch) -> tuple[list[str], list[T.Column | None]]:
+        if m.section == "s3":
+            cols = T.load("gb2021").s3_columns
+            return [c.key for c in cols], list(cols)
+        if m.section == "s4":
+            tpl = T.load("gb2021")
+            keys = [f"{p}.{o}" for p, _ in tpl.s4_proceedings for o, _ in tpl.s4_outcomes]
+            return keys, [None] * len(keys)
+        spec = next(s for s in catalogue()["s2"] if s.key == m.row_key)
+        hits = self.placer.block_hits.get(spec.block or "", Counter())
+        fmt = hits.most_common(1)[0][0] if hits else (self.tpl.id if self.tpl else "gb2021")
+        block = T.load(fmt).block(spec.block) or (self.tpl.block(spec.block) if self.tpl else None)
+        if block is None:
+            return [], []
+        return [c.key for c in block.columns], list(block.columns)
+
+    def _unreadable(self, m: RowMatch, reason: str) -> None:
+        self.unreadable.append({
+            "section": m.section, "row": m.row_key, "reason": reason,
+            "cells": [t.text for t in m.group.labels[-2:]] + [t.text for t in m.group.values][:40],
+            "provenance": (m.group.values or m.group.labels or [Token("", "text")])[0].provenance(),
+        })
+
+    def map_row(self, m: RowMatch) -> None:
+        keys, cols = self._columns(m)
+        if not keys:
+            self._unreadable(m, "no columns for this row in the detected format")
+            return
+        slots, how = assign(m.group.values, len(keys))
+        if slots is None:
+            nvals = sum(1 for t in m.group.values if t.text)
+            cut = any(t.truncated for t in m.group.values)
+            reason = ("document ends inside this row" if cut else
+                      f"{nvals} values for {len(keys)} columns: positions ambiguous")
+            self._unreadable(m, reason)
+            return
+        row_key = "s4" if m.section == "s4" else m.row_key
+        for key, col, tok in zip(keys, cols, slots):
+            if m.section == "s4":
+                proc, out = key.split(".")
+                code = f"s4.{proc}.{out}"
+                row, column = proc, out
+            else:
+                code = f"{m.section}.{row_key}.{key}"
+                row, column = row_key, key
+            cv = read_cell(tok.text if tok else "")
+            flags = list(cv.flags)
+            if col is not None and col.unit and cv.value is not None and not cv.unit:
+                cv.unit = col.unit
+            if tok is not None and tok.truncated:
+                cv = CellValue(cv.raw, None, flags=["truncated"])
+                flags = ["truncated"]
+            flags += _type_flags(cv, col, m.section, column)
+            if m.inferred:
+                flags.append("label_inferred")
+            if "filler_dropped" in how:
+                flags.append("position_inferred")
+            prior = self.cells.get(code)
+            if prior is not None:
+                if prior.value.value == cv.value:
+                    continue
+                if cv.value is None:       # a later blank (header or filler row) never wins
+                    continue
+                if prior.value.value is None and "blank" in prior.flags and "blank" in how:
+                    pass
+                elif prior.value.value is not None:
+                    self.notes.append(f"{code}: printed twice ({prior.value.raw!r} and {cv.raw!r})")
+                    prior.flags.append("conflict")
+                    continue
+            self.cells[code] = Cell(code, m.section, row, column, tok, cv, flags)
+
+    def run(self) -> None:
+        matches = self.placer.matches
+        self._infer_labels(matches)
+        s4_done = False
+        for m in matches:
+            if m.section == "s4":
+                if s4_done or not any(t.text for t in m.group.values):
+                    continue
+                s4_done = True
+                self.map_row(m)
+            elif m.row_key:
+                self.map_row(m)
+            elif any(t.text for t in m.group.values):
+                self._unreadable(m, "values without a recognisable row label")
+
+    def _infer_labels(self, matches: list[RowMatch]) -> None:
+        """A row whose label cell is empty takes the one template row left between its
+        recognised neighbours (templates.md §7: row order as tie-breaker)."""
+        for sec in ("s2", "s3"):
+            specs = sorted(catalogue()[sec], key=lambda s: s.order)
+            order = {s.key: s.order for s in specs}
+            sec_matches = [m for m in matches if m.section == sec]
+            for i, m in enumerate(sec_matches):
+                if m.row_key or not any(t.text for t in m.group.values):
+                    continue
+                prev = next((x for x in reversed(sec_matches[:i]) if x.row_key), None)
+                nxt = next((x for x in sec_matches[i + 1:] if x.row_key), None)
+                if nxt is None:
+                    continue
+                lo = order[prev.row_key] if prev else -1
+                hi = order[nxt.row_key]
+                between = [s for s in specs if lo < s.order < hi and
+                           (sec != "s2" or s.block == next(x for x in specs if x.key == nxt.row_key).block)]
+                if self.tpl is not None:
+                    rows_in_format = {i.row for i in self.tpl.codes.values() if i.section == sec}
+                    between = [s for s in between if s.key in rows_in_format]
+                if len(between) == 1:
+                    m.row_key = between[0].key
+                    m.inferred = True
+
+
+def detect_template(placer: _Placer, year: int | None) -> tuple[str, str]:
+    hits = {t: placer.sig_hits.get(t, 0) for t in T.FORMATS}
+    # Section 三 rows tell too: （六） split in three is gb2021, a single （六）其他处理 row gb2019.
+    for m in placer.matches:
+        if m.section == "s3" and m.row_key and m.row_key.startswith("other."):
+            hits["gb2021"] += 1
+        elif m.section == "s3" and m.row_key == "other":
+            hits["gb2019"] += 1
+    ranked = sorted(hits.items(), key=lambda kv: -kv[1])
+    (best, nbest), (other, nother) = ranked[0], ranked[1]
+    if nbest > 0 and nbest > nother:
+        basis = f"header signatures ({best} {nbest}, {other} {nother})"
+        if nother:
+            basis += "; hybrid: some labels of the other format"
+        return best, basis
+    if nbest > 0 and nbest == nother:
+        return "unknown", f"header signatures tie ({nbest} each)"
+    return "unknown", "no format signature in the table headers"
+
+
+def map_document(lines: list[Line], year: int | None) -> Mapping:
+    groups = group_lines(lines)
+    placer = _Placer()
+    placer.place(groups)
+    template, basis = detect_template(placer, year)
+    found_sections = {m.section for m in placer.matches if m.row_key and any(t.text for t in m.group.values)}
+    if template == "unknown" and found_sections and found_sections <= {"s4"} and year:
+        # Section 四 is identical in both formats, so its codes do not depend on this
+        # choice; the label only says which format was in force for the report year.
+        template = "gb2021" if year >= 2021 else "gb2019" if year >= 2019 else "unknown"
+        if template != "unknown":
+            basis = (f"no discriminating header (only section 四, identical in both formats); "
+                     f"format in force for {year} assumed")
+    mapper = _Mapper(placer, template)
+    mapper.run()
+    tables_found = {s: any(c.section == s for c in mapper.cells.values()) for s in ("s2", "s3", "s4")}
+    return Mapping(template=template, template_basis=basis, cells=mapper.cells,
+                   unreadable=mapper.unreadable, sections_seen=placer.sections_seen,
+                   tables_found=tables_found, signature_hits=dict(placer.sig_hits),
+                   notes=mapper.notes)

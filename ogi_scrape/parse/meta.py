@@ -1,0 +1,50 @@
+"""Title, year and issuing body of a report, from its title and the start of its text.
+
+The year comes from the title (``…2024年政府信息公开工作年度报告``) or from the statistics
+period stated in the text (``统计期限为2024年1月1日至2024年12月31日``) — never from a URL
+path or a folder name, which portals get wrong (research/portals.md §5).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ogi_scrape.parse.textnorm import nfkc, to_simplified
+
+_TITLE_RE = re.compile(
+    r"(?P<pre>(?:20\d\d)年)?\s*(?P<org>[^\s。，,；;:：]{0,40}?)\s*(?P<year>(?:19|20)\d\d)\s*年?度?\s*"
+    r"(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度)?(?:工作)?(?:年度)?报\s*告")
+_PERIOD_RE = re.compile(r"((?:19|20)\d\d)\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-|～|~)\s*"
+                        r"(?:((?:19|20)\d\d)\s*年\s*)?12\s*月\s*31\s*日")
+_YEAR_FIRST_RE = re.compile(r"((?:19|20)\d\d)\s*年\s*[,，度]")
+
+
+def parse_title(title: str | None) -> tuple[int | None, str | None]:
+    if not title:
+        return None, None
+    t = to_simplified(nfkc(title)).replace("\n", "")
+    m = _TITLE_RE.search(t)
+    if not m:
+        return None, None
+    org = (m.group("org") or "").strip(" -_|") or None
+    year = int(m.group("year"))
+    if m.group("pre") and not org:
+        year = int(m.group("pre")[:4])
+    return year, org
+
+
+def find_title(text_head: str) -> str | None:
+    for line in text_head.splitlines()[:40]:
+        line = line.strip(" |")
+        if len(line) <= 80 and _TITLE_RE.search(to_simplified(nfkc(line))):
+            return line
+    return None
+
+
+def year_from_text(text_head: str) -> int | None:
+    t = nfkc(text_head)
+    m = _PERIOD_RE.search(t)
+    if m:
+        return int(m.group(1))
+    m = _YEAR_FIRST_RE.search(t[:300])
+    return int(m.group(1)) if m else None

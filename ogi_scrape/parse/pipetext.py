@@ -1,0 +1,105 @@
+"""Text front end: rebuild cells from text renderings of report pages.
+
+Text copies of pages come in a few conventions (see ../shared/corpus/pages/README.md):
+
+* ``A`` — cells end with ``|``: one row per line (``规章 | 0 | 0 | 0 |``) or one cell per line
+  (``0 |``), where a lone ``|`` line is an empty cell;
+* ``B`` — cells on their own lines, separated by lone ``|`` lines (two separators in a row
+  mean an empty cell);
+* ``C`` — no pipes at all: one cell per line (blank lines separate, a whitespace-only line
+  is an empty cell; a line of space-separated numbers is several cells).
+
+Merged and empty cells are often dropped by the renderer, so column positions are lost:
+this module only rebuilds *cells*; which value belongs to which column is decided by the
+mapper, which refuses to guess. A document that stops mid-cell (the corpus pages are cut
+after ~1,000 characters) marks its last cell ``truncated``: ``0`` might have been ``0.5``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ogi_scrape.parse.cells import is_value_like
+from ogi_scrape.parse.tokens import Line, Token
+
+_SPLIT_NUMBERS = re.compile(r"\s+")
+SHORT_LINE = 40
+
+
+@dataclass
+class TextDocument:
+    lines: list[Line]
+    convention: str
+    text_head: str
+    title: str | None
+
+
+def _convention(raw_lines: list[str]) -> str:
+    lone = sum(1 for l in raw_lines if l.strip() == "|")
+    short = [l for l in raw_lines if l.strip() and l.strip() != "|" and len(l.strip()) <= SHORT_LINE]
+    if not any("|" in l for l in raw_lines):
+        return "C"
+    piped = sum(1 for l in short if "|" in l)
+    if lone and short and piped / len(short) < 0.3:
+        return "B"
+    return "A"
+
+
+def _number_run(text: str) -> list[str] | None:
+    """``0 0 0 1 6`` (numbers of a flattened PDF row) → five cells; None if not such a run."""
+    parts = _SPLIT_NUMBERS.split(text.strip())
+    if len(parts) >= 3 and all(p and is_value_like(p) for p in parts):
+        return parts
+    return None
+
+
+def read_text(text: str) -> TextDocument:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    ends_clean = text.endswith("\n") or text.rstrip(" \t").endswith("|")
+    raw_lines = text.split("\n")
+    while raw_lines and raw_lines[-1] == "" and len(raw_lines) > 1:
+        raw_lines.pop()
+    conv = _convention(raw_lines)
+    lines: list[Line] = []
+    pending_sep = False   # convention B: a separator seen since the last cell
+    last_index = len(raw_lines) - 1
+    for n, raw in enumerate(raw_lines):
+        lineno = n + 1
+        stripped = raw.strip()
+        is_last = n == last_index
+        if conv == "B" and stripped == "|":
+            if pending_sep:   # two separators in a row: an empty cell between them
+                lines.append(Line([Token.of("", source="text", line=lineno)], kind="text",
+                                  row_boundary=False))
+            pending_sep = True
+            continue
+        if conv in ("A", "B") and "|" in raw:
+            parts = raw.split("|")
+            tail = parts.pop()
+            cells = [Token.of(p, source="text", line=lineno) for p in parts]
+            if tail.strip():
+                tok = Token.of(tail, source="text", line=lineno)
+                tok.truncated = is_last and not ends_clean
+                cells.append(tok)
+            lines.append(Line(cells, kind="text", row_boundary=len(cells) >= 2))
+            pending_sep = False
+            continue
+        if not stripped:
+            if conv == "C" and raw != "":
+                lines.append(Line([Token.of("", source="text", line=lineno)], kind="text",
+                                  row_boundary=False))
+            continue
+        run = _number_run(stripped)
+        if run:
+            cells = [Token.of(p, source="text", line=lineno) for p in run]
+            if is_last and not ends_clean:
+                cells[-1].truncated = True
+            lines.append(Line(cells, kind="text", row_boundary=True))
+        else:
+            tok = Token.of(raw, source="text", line=lineno)
+            tok.truncated = is_last and not ends_clean
+            lines.append(Line([tok], kind="text", row_boundary=False))
+        pending_sep = False
+    head = "\n".join(raw_lines[:60])[:4000]
+    return TextDocument(lines=lines, convention=conv, text_head=head, title=None)

@@ -1,0 +1,148 @@
+"""The parse result: values with provenance, checks, and an honest status.
+
+``ok`` is a promise to a researcher: all three tables were read, every cell the format
+defines was found, and every check that could be assessed passed. Anything less is
+``partial`` (with reasons), and a page from which no table could be read is ``failed``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ogi_scrape.parse import templates as T
+from ogi_scrape.parse.mapping import Cell, Mapping
+
+PARSER_VERSION = "1.0.0"
+SECTION_NAMES = {"s2": "二 (主动公开)", "s3": "三 (依申请)", "s4": "四 (复议诉讼)"}
+
+
+@dataclass
+class Value:
+    code: str
+    section: str
+    row: str
+    column: str
+    value: int | Decimal | None
+    raw: str
+    unit: str | None
+    flags: list[str]
+    note: str | None
+    provenance: dict
+
+    def to_dict(self) -> dict:
+        out = {"code": self.code, "section": self.section, "row": self.row, "column": self.column,
+               "value": _json_number(self.value), "raw": self.raw, "unit": self.unit,
+               "flags": self.flags, "provenance": self.provenance}
+        if isinstance(self.value, Decimal):
+            out["value_text"] = format(self.value, "f")
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+def _json_number(v):
+    if isinstance(v, Decimal):
+        return float(v)
+    return v
+
+
+@dataclass
+class ParseResult:
+    template: str
+    template_basis: str
+    year: int | None
+    org: str | None
+    title: str | None
+    status: str
+    reasons: list[str]
+    source: dict
+    tables: dict[str, bool]
+    values: list[Value]
+    checks: list[dict]
+    unreadable: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    parser_version: str = PARSER_VERSION
+
+    def value_map(self) -> dict[str, int | Decimal | None]:
+        return {v.code: v.value for v in self.values}
+
+    def to_dict(self) -> dict:
+        return {
+            "template": self.template, "template_basis": self.template_basis,
+            "year": self.year, "org": self.org, "title": self.title,
+            "status": self.status, "reasons": self.reasons,
+            "parser_version": self.parser_version, "source": self.source,
+            "tables": self.tables,
+            "values": [v.to_dict() for v in self.values],
+            "checks": self.checks, "unreadable": self.unreadable, "notes": self.notes,
+        }
+
+
+def _value(cell: Cell) -> Value:
+    prov = cell.token.provenance() if cell.token else {}
+    return Value(code=cell.code, section=cell.section, row=cell.row, column=cell.column,
+                 value=cell.value.value, raw=cell.value.raw, unit=cell.value.unit,
+                 flags=sorted(set(cell.flags)), note=cell.value.note, provenance=prov)
+
+
+def build_result(mapping: Mapping, checks: list[dict], *, year, org, title, source,
+                 extra_reasons: list[str] | None = None) -> ParseResult:
+    reasons: list[str] = list(extra_reasons or [])
+    cells = mapping.cells
+    template = mapping.template
+    order = list(T.load(template).codes) if template in T.FORMATS else []
+    rank = {c: i for i, c in enumerate(order)}
+    values = [_value(c) for c in sorted(cells.values(), key=lambda c: (rank.get(c.code, 10**6), c.code))]
+    tables = mapping.tables_found
+    if template == "unknown":
+        if any(tables.values()):
+            reasons.append(f"table format not recognised ({mapping.template_basis})")
+        status = "failed"
+    elif not any(tables.values()):
+        status = "failed"
+    else:
+        status = "ok"
+    if not any(tables.values()):
+        reasons.append("no standard table (sections 二–四) could be read"
+                       + ("; sections seen: " + ", ".join(sorted(mapping.sections_seen))
+                          if mapping.sections_seen else ""))
+    for sec, found in tables.items():
+        if any(tables.values()) and not found:
+            reasons.append(f"table of section {SECTION_NAMES[sec]} not found")
+    if template in T.FORMATS:
+        tpl = T.load(template)
+        for sec in ("s2", "s3", "s4"):
+            if not tables.get(sec):
+                continue
+            missing = [c for c in tpl.section_codes(sec) if c not in cells]
+            if missing:
+                reasons.append(f"section {SECTION_NAMES[sec]}: {len(missing)} of "
+                               f"{len(tpl.section_codes(sec))} cells not read (e.g. {', '.join(missing[:3])})")
+        extra = [c for c in cells if c not in tpl.codes]
+        if extra:
+            reasons.append(f"{len(extra)} cell(s) of the other national format "
+                           f"(hybrid layout): {', '.join(extra[:3])}")
+    truncated = [c for c in cells.values() if "truncated" in c.flags]
+    if truncated:
+        reasons.append(f"document ends inside the tables ({len(truncated)} cell(s) cut)")
+    if mapping.unreadable:
+        reasons.append(f"{len(mapping.unreadable)} table row(s) unreadable: "
+                       + "; ".join(f"{u['section']}.{u['row'] or '?'}: {u['reason']}"
+                                   for u in mapping.unreadable[:3]))
+    conflicts = [c for c in cells.values() if "conflict" in c.flags]
+    if conflicts:
+        reasons.append(f"{len(conflicts)} cell(s) printed twice with different values")
+    failed = [c for c in checks if c["outcome"] == "fail"]
+    for c in failed[:6]:
+        who = "source table inconsistent" if c.get("attribution") == "source" else "check failed"
+        inst = f"[{c['instance']}]" if c.get("instance") else ""
+        reasons.append(f"{who}: {c['rule']}{inst} {c['detail']}")
+    if len(failed) > 6:
+        reasons.append(f"… and {len(failed) - 6} more failed checks")
+    if status == "ok" and reasons:
+        status = "partial"
+    return ParseResult(template=template, template_basis=mapping.template_basis, year=year,
+                       org=org, title=title, status=status, reasons=reasons, source=source,
+                       tables=tables, values=values, checks=checks,
+                       unreadable=mapping.unreadable, notes=mapping.notes)

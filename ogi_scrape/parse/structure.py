@@ -1,0 +1,96 @@
+"""From lines of tokens to table rows placed in sections.
+
+A *group* is one table row as well as we can rebuild it: the labels printed before its
+values, then its value cells. HTML rows are groups as they are. In text renderings a row
+may be spread over many lines, so a new group starts where a label follows a value (and at
+every line that visibly holds a whole row).
+
+Sections are found from their headings (numeral + keyword, templates.md §5.1) and, where a
+page has no headings, from the tables' own marker labels. Section 二's sub-tables are found
+from their captions (第二十条第（N）项) or from the rows themselves, whose labels are unique.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ogi_scrape.parse import templates as T
+from ogi_scrape.parse.textnorm import compact
+from ogi_scrape.parse.tokens import Line, Token
+
+_HEADING_RE = re.compile(r"^\s*([一二三四五六])\s*[、.．,，]")
+_CAPTION_RE = re.compile(r"第二十条第?([一二三四五六七八九十]*)项?")
+MAX_HEADING_CHARS = 48
+
+
+@dataclass
+class Group:
+    labels: list[Token] = field(default_factory=list)
+    values: list[Token] = field(default_factory=list)
+    html_row: bool = False
+
+
+def group_lines(lines: list[Line]) -> list[Group]:
+    groups: list[Group] = []
+    cur = Group()
+
+    def close():
+        nonlocal cur
+        if cur.labels or cur.values:
+            groups.append(cur)
+        cur = Group()
+
+    for line in lines:
+        if line.kind == "row":
+            close()
+            groups.append(_html_row_group(line.tokens))
+            continue
+        if line.row_boundary and len(line.tokens) >= 2:
+            close()
+        for tok in line.tokens:
+            if tok.value_like:
+                cur.values.append(tok)
+            else:
+                if cur.values:
+                    close()
+                cur.labels.append(tok)
+    close()
+    return groups
+
+
+def _html_row_group(tokens: list[Token]) -> Group:
+    g = Group(html_row=True)
+    first_value = next((i for i, t in enumerate(tokens) if t.value_like and not t.covered), None)
+    if first_value is None:
+        g.labels = [t for t in tokens if t.text]
+        return g
+    g.labels = [t for t in tokens[:first_value] if t.text]
+    g.values = [t for t in tokens[first_value:] if not t.covered]
+    return g
+
+
+def heading_section(tok: Token) -> str | None:
+    """``二、主动公开政府信息情况`` → "s2"; None when the token is not a section heading."""
+    text = tok.text
+    if len(text) > MAX_HEADING_CHARS:
+        # Long paragraphs can still start with a heading run into the text (PDF renderings).
+        text = text[:MAX_HEADING_CHARS]
+    m = _HEADING_RE.match(text)
+    if not m:
+        return None
+    numeral = m.group(1)
+    body = compact(text[m.end():])
+    for sec, rule in T.section_heading_rules().items():
+        if rule["numeral"] == numeral and any(compact(k) in body for k in rule["keywords"]):
+            return sec
+    return None
+
+
+def caption_item(tok: Token) -> str | None:
+    """``第二十条第（五）项`` → "五"; ``第二十条第`` (number lost) → ""; else None."""
+    c = compact(tok.text)
+    if "第二十条" not in c or len(c) > 20:
+        return None
+    m = _CAPTION_RE.search(c)
+    return m.group(1) if m else ""

@@ -1,0 +1,103 @@
+"""Text normalisation for cell text and for label matching.
+
+Two different jobs, kept apart on purpose:
+
+* ``clean_cell`` keeps what the report printed (the ``raw`` text a researcher audits): it
+  only folds the whitespace that HTML and Word pasting scatter through cells.
+* ``label_key`` turns a label into a matching key. Real labels come with full-width or
+  half-width brackets, curly or straight quotes, words split by spaces or line breaks
+  (``商业 企业``), traditional characters from mirror sites (``規範性檔案``), enumerators
+  (``（三）``, ``3.``) and regional annotations in parentheses. None of that should decide
+  whether ``行政规范性文件`` matched, so the key drops all of it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+_WS_RE = re.compile(r"\s+")
+# Leading enumerators: 一、 (一) （一） 1. 1、 1． (1) ① and combinations such as "三、（一）".
+_ENUM_RE = re.compile(
+    r"^(?:(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+\s*[.、．)）](?!\d)|[①-⑳])\s*)+")
+_PAREN_RE = re.compile(r"[(（][^()（）]*[)）]")
+# Everything that is not a CJK ideograph, a Latin letter or a digit is noise for matching.
+_NOISE_RE = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
+
+
+@lru_cache(maxsize=1)
+def _t2s_table() -> dict[int, str]:
+    """Traditional → simplified, character by character (OpenCC's TSCharacters table).
+
+    Character-level conversion is enough for labels (phrase-level differences such as the
+    Taiwan-style 檔案 for 文件 are fixed below) and is orders of magnitude faster than a
+    phrase converter, which matters when every cell of every report goes through it.
+    """
+    table: dict[int, str] = {}
+    try:
+        import opencc  # opencc-python-reimplemented ships the dictionary files
+
+        path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+        for line in path.read_text(encoding="utf-8").splitlines():
+            parts = line.split("\t")
+            if len(parts) == 2 and len(parts[0]) == 1:
+                table[ord(parts[0])] = parts[1].split(" ")[0]
+    except Exception:  # missing dictionary: labels in simplified still match
+        pass
+    # Over-conversions seen on mirror sites (templates.md §5.2).
+    table[ord("製")] = "制"
+    return table
+
+
+_PHRASE_FIXES = (("档案", "文件"),)
+
+
+def to_simplified(text: str) -> str:
+    text = text.translate(_t2s_table())
+    for old, new in _PHRASE_FIXES:
+        if old in text:
+            text = text.replace(old, new)
+    return text
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def clean_cell(text: str) -> str:
+    """Printed text of a cell: NFKC (full-width digits, nbsp), whitespace folded and trimmed."""
+    return _WS_RE.sub(" ", nfkc(text)).strip()
+
+
+def strip_enumerator(text: str) -> str:
+    return _ENUM_RE.sub("", text, count=1)
+
+
+def strip_parentheticals(text: str) -> str:
+    # Nested or repeated annotations: strip innermost first, a few times at most.
+    for _ in range(3):
+        new = _PAREN_RE.sub("", text)
+        if new == text:
+            break
+        text = new
+    return text
+
+
+@lru_cache(maxsize=65536)
+def label_key(text: str, *, keep_enumerator: bool = False) -> str:
+    """Matching key of a label: simplified, no enumerator, no annotations, no punctuation."""
+    t = to_simplified(nfkc(text)).lower()
+    t = _WS_RE.sub("", t)
+    if not keep_enumerator:
+        t = strip_enumerator(t)
+    t = strip_parentheticals(t)
+    return _NOISE_RE.sub("", t)
+
+
+@lru_cache(maxsize=65536)
+def compact(text: str) -> str:
+    """Simplified text without whitespace or punctuation (keeps enumerators and notes)."""
+    t = to_simplified(nfkc(text)).lower()
+    return _NOISE_RE.sub("", t)
