@@ -213,15 +213,16 @@ class Dataset:
         return ds.to_table(columns=columns, filter=expr)
 
 
-def open_dataset(root: Path | str = Path("data"), table: str = "values") -> pads.Dataset:
-    """A pyarrow dataset of one table, pinned to the snapshot current at the call, so a publish
-    that happens while you read cannot mix two versions. Partition fields: ``year`` (int16),
-    ``province`` (string, 2 digits)."""
+def open_dataset(root: Path | str = Path("data"), table: str = "values", *,
+                 snapshot: Snapshot | None = None) -> pads.Dataset:
+    """A pyarrow dataset of one table, pinned to the snapshot current at the call (or the one
+    given, to read several tables from the same snapshot), so a publish that happens while you
+    read cannot mix two versions. Partition fields: ``year`` (int16), ``province`` (string)."""
     if table not in TABLES:
         raise DatasetError(f"unknown table {table!r}", hint=f"tables: {', '.join(TABLES)}")
     schema = TABLES[table]
     full = pa.schema([*schema, *PARTITIONING.schema])
-    snap = Store(Path(root)).current()
+    snap = snapshot or Store(Path(root)).current()
     if snap is None:
         return pads.dataset(pa.Table.from_pylist([], schema=full))
     files = [str(snap.path / table / part / name)

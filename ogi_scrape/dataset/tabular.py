@@ -1,0 +1,142 @@
+"""CSV and Excel copies of the dataset for people who do not use Python.
+
+Why hand-written cell formatting instead of ``DataFrame.to_csv``: pandas turns integer columns
+with gaps into floats ("12.0") and prints decimals in scientific notation; a researcher opening
+the file in Excel would see numbers the report never printed. Here a count stays an integer,
+money stays its exact decimal, an empty cell stays empty, and lists (flags, reasons) are joined
+with "|". CSV files are UTF-8 with a BOM so Excel opens Chinese text correctly.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+
+from ogi_scrape.dataset.dataset import open_dataset
+from ogi_scrape.dataset.records import DatasetError
+from ogi_scrape.dataset.store import Snapshot
+
+EXCEL_MAX_ROWS = 1_048_576 - 1   # one row for the header
+LIST_SEP = "|"
+
+
+def _text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, Decimal):
+        return format(v.normalize(), "f")
+    if isinstance(v, (list, tuple)):
+        return LIST_SEP.join(_text(x) for x in v)
+    if isinstance(v, (datetime, date)):
+        return v.isoformat()
+    return str(v)
+
+
+def _excel(v):
+    if v is None or isinstance(v, (bool, int, str)):
+        return v
+    if isinstance(v, Decimal):
+        return v.normalize() if v == v.to_integral_value() else v
+    if isinstance(v, datetime):
+        return v.isoformat()                 # Excel has no time zones: keep the exact UTC text
+    if isinstance(v, date):
+        return v
+    return _text(v)
+
+
+def _filtered(root: Path, table: str, snap: Snapshot, years, provinces) -> pa.Table:
+    import pyarrow.compute as pc
+    ds = open_dataset(root, table, snapshot=snap)
+    expr = None
+    if years:
+        expr = pc.field("year").isin([int(y) for y in years])
+    if provinces:
+        term = pc.field("province").isin([str(p) for p in provinces])
+        expr = term if expr is None else expr & term
+    t = ds.to_table(filter=expr)
+    # hive keys are repeated inside the files as report_year/province_id: drop the duplicates
+    t = t.drop_columns([c for c in ("year", "province") if c in t.column_names])
+    return t.sort_by([("report_key", "ascending")]) if t.num_rows else t
+
+
+def export(root: Path, out: Path, fmt: str, tables: list[str], *,
+           years=None, provinces=None) -> list[tuple[str, Path, int]]:
+    """Write the tables; return (table, file, rows) per table written."""
+    from ogi_scrape.dataset.store import Store
+    snap = Store(root).current()
+    if snap is None:
+        raise DatasetError(f"no dataset at {root}: it has no published snapshot (no {root}/current)",
+                           hint="run a scrape first, or point --data at a dataset root")
+    data = {t: _filtered(root, t, snap, years, provinces) for t in tables}
+    if fmt == "csv":
+        return _write_csv(out, data)
+    return _write_xlsx(out, data)
+
+
+def _atomic_target(path: Path) -> Path:
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+
+
+def _write_csv(out: Path, data: dict[str, pa.Table]) -> list[tuple[str, Path, int]]:
+    if out.exists() and not out.is_dir():
+        raise DatasetError(f"--out {out} is a file, but csv export writes one file per table into a directory",
+                           hint="pass a directory (it is created if missing)")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for table, t in data.items():
+        path = out / f"{table}.csv"
+        tmp = _atomic_target(path)
+        try:
+            with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+                w = csv.writer(fh)
+                w.writerow(t.column_names)
+                for batch in t.to_batches(max_chunksize=50_000):
+                    cols = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+                    w.writerows([_text(v) for v in row] for row in zip(*cols))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        written.append((table, path, t.num_rows))
+    return written
+
+
+def _write_xlsx(out: Path, data: dict[str, pa.Table]) -> list[tuple[str, Path, int]]:
+    from openpyxl import Workbook
+
+    if out.is_dir():
+        raise DatasetError(f"--out {out} is a directory, but xlsx export writes one workbook file",
+                           hint="pass a file name such as ogi-dataset.xlsx")
+    for table, t in data.items():
+        if t.num_rows > EXCEL_MAX_ROWS:
+            raise DatasetError(
+                f"table {table} has {t.num_rows:,} rows; an Excel sheet holds at most {EXCEL_MAX_ROWS:,}",
+                hint="filter with --year/--province, or use --format csv")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb = Workbook(write_only=True)
+    for table, t in data.items():
+        ws = wb.create_sheet(title=table)
+        ws.append(t.column_names)
+        for batch in t.to_batches(max_chunksize=50_000):
+            cols = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+            for row in zip(*cols):
+                ws.append([_excel(v) for v in row])
+    tmp = _atomic_target(out)
+    try:
+        wb.save(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return [(table, out, t.num_rows) for table, t in data.items()]
