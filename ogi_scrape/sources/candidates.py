@@ -340,6 +340,7 @@ class PageEvidence:
 _PERIOD = re.compile(r"((?:19|20)\d{2})年1月1日(?:起)?至\1年12月31日")
 _ONCLICK_URL = re.compile(r"""['"]([^'"]+\.(?:pdf|docx?|wps|rtf|xlsx?|ofd))['"]""", re.IGNORECASE)
 _CHROME_TEXT = re.compile(r"^语音播报[:：]?")
+_REPORT_WORDS = ("总体情况", "主动公开政府信息情况", "主动公开情况", "依申请公开")
 
 
 def attachment_links(container, base_url: str) -> list[str]:
@@ -381,8 +382,9 @@ def read_page(html_text: str, url: str, *, body_selector: str | None = None) -> 
     ev.attachments = attachment_links(body, url)
     for extra in doc.find_class("file_item"):          # the Ganzi attachment box
         ev.attachments = list(dict.fromkeys([*ev.attachments, *attachment_links(extra, url)]))
-    # A body is "there" when it holds more than a pointer to the attachment.
-    ev.has_body = len(text) > 200
+    # A body is "there" when it holds report text, not just a pointer to the attachment
+    # ("全文见附件") or, on a list page mistaken for an article, site chrome.
+    ev.has_body = len(text) > 200 and any(w in text for w in _REPORT_WORDS)
     ev.wording = body_wording(text)
     m = _PERIOD.search(text)
     ev.body_year = int(m.group(1)) if m else None
@@ -474,23 +476,29 @@ def _score(candidate: Candidate, year: int, kind: str) -> tuple[float, list[str]
         reasons.append("the page carries the report text")
     elif candidate.has_body is False and candidate.attachments:
         reasons.append(f"attachment-only: {', '.join(candidate.attachments)}")
+    elif candidate.has_body is False and not candidate.alternate:
+        return None     # read, yet neither report text nor a file: a list page or a stub
     return score, reasons
 
 
 def pick(candidates: Iterable[Candidate], year: int, county: str | None = None,
-         kind: str = "government", *, source: str | None = None,
+         kind: str = "government", *, org: str | None = None, source: str | None = None,
          searched: Iterable[str] | None = None) -> Pick:
     """The best candidate for (year, kind) in ``county``, or ``NotFound`` naming what was
-    searched, the report years seen and the nearest candidates."""
+    searched, the report years seen and the nearest candidates. ``org`` narrows department
+    and township picks to one body (e.g. "交通运输局", "兴隆镇")."""
     if kind not in REQUESTABLE_KINDS:
         raise UsageError(f"unknown report kind {kind!r}",
                          hint=f"use one of: {', '.join(REQUESTABLE_KINDS)}")
-    candidates = list(candidates)
     source = source or getattr(candidates, "source", "") or "the source"
     if searched is None:
         searched = getattr(candidates, "searched", [])
+    candidates = list(candidates)
     scored = []
+    org_n = normalise_text(org) if org else None
     for cand in candidates:
+        if org_n and org_n not in normalise_text(cand.title) and org_n not in normalise_text(cand.source_org or ""):
+            continue
         fits, why = _county_matches(cand, county)
         if not fits:
             continue
@@ -507,15 +515,17 @@ def pick(candidates: Iterable[Candidate], year: int, county: str | None = None,
         best = scored[0]
         return Pick(candidate=best[3], score=best[0], reasons=best[4],
                     alternatives=[t[3] for t in scored[1:]])
-    raise NotFound(_not_found_message(candidates, year, county, kind, source, list(searched)),
+    raise NotFound(_not_found_message(candidates, year, county, kind, source, list(searched), org),
                    hint=("reports are due by 31 March of the following year, so it may not be "
                          "published yet; otherwise check the registry's columns for this portal "
                          "or give the report URL directly"))
 
 
 def _not_found_message(candidates: list[Candidate], year: int, county: str | None, kind: str,
-                       source: str, searched: list[str]) -> str:
+                       source: str, searched: list[str], org: str | None = None) -> str:
     where = f"{county} " if county else ""
+    if org:
+        where += f"{org} "
     years = sorted({c.year for c in candidates if c.year})
     lines = [f"no {kind} report of {where}for {year} found on {source}"]
     lines.append(f"  searched: {', '.join(searched) if searched else '(nothing listed)'}")
