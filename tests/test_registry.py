@@ -230,10 +230,10 @@ def test_sources_in_scopes_by_province_county_and_name(tmp_path):
 # ------------------------------------------------------------------ the bundled Luding entry
 
 
-def test_bundled_registry_loads_cleanly():
-    registry = load_registry()
-    assert len(registry) >= 1 and registry.warnings == []
-    assert all(p.suffix == ".toml" for p in BUNDLED.glob("*.toml"))
+def test_bundled_registry_loads_and_every_file_is_a_source():
+    registry = load_registry()     # raises if any bundled file is invalid
+    assert {s.id for s in registry} == {p.stem for p in BUNDLED.glob("*.toml")}
+    assert not [w for w in registry.warnings if "513322-luding" in w]
 
 
 def test_luding_entry_resolves_to_513322():
