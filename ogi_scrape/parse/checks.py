@@ -115,8 +115,15 @@ def run_checks(template: str, year: int | None, cells: dict[str, Cell],
                 note = f" ({blanks} blank cell(s) counted as 0)" if blanks else ""
                 if lsum == rsum:
                     check.update(outcome="pass", detail=f"{lsum} = {rsum}{note}")
+                elif blanks:
+                    # Blank may mean 0 or "not filled in" (templates.md C1 leaves the 总计
+                    # column blank in every detail row): with blanks involved, a mismatch
+                    # proves nothing either way.
+                    check.update(outcome="not_assessable",
+                                 detail=f"{lsum} ≠ {rsum} with {blanks} blank cell(s): cannot tell "
+                                        "0 from not filled in")
                 else:
-                    check.update(outcome="fail", detail=f"{lsum} ≠ {rsum}{note}",
+                    check.update(outcome="fail", detail=f"{lsum} ≠ {rsum}",
                                  attribution="parser" if _uncertain(left + right, cells) else "source")
             out.append(check)
     return out

@@ -19,13 +19,21 @@ _PERIOD_RE = re.compile(r"((?:19|20)\d\d)\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s
 _YEAR_FIRST_RE = re.compile(r"((?:19|20)\d\d)\s*年\s*[,，度]")
 
 
+_YEAR_FIRST_TITLE_RE = re.compile(
+    r"(?P<year>(?:19|20)\d\d)\s*年\s*度?\s*(?P<org>[^\s。，,；;:：]{2,40}?)\s*"
+    r"(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度)?(?:工作)?(?:年度)?报\s*告")
+
+
 def parse_title(title: str | None) -> tuple[int | None, str | None]:
     if not title:
         return None, None
     t = to_simplified(nfkc(title)).replace("\n", "")
     m = _TITLE_RE.search(t)
     if not m:
-        return None, None
+        m = _YEAR_FIRST_TITLE_RE.search(t)
+        if not m:
+            return None, None
+        return int(m.group("year")), m.group("org")
     org = (m.group("org") or "").strip(" -_|") or None
     year = int(m.group("year"))
     if m.group("pre") and not org:
@@ -36,7 +44,8 @@ def parse_title(title: str | None) -> tuple[int | None, str | None]:
 def find_title(text_head: str) -> str | None:
     for line in text_head.splitlines()[:40]:
         line = line.strip(" |")
-        if len(line) <= 80 and _TITLE_RE.search(to_simplified(nfkc(line))):
+        t = to_simplified(nfkc(line))
+        if len(line) <= 80 and (_TITLE_RE.search(t) or _YEAR_FIRST_TITLE_RE.search(t)):
             return line
     return None
 

@@ -82,7 +82,10 @@ def read_text(text: str) -> TextDocument:
                 tok = Token.of(tail, source="text", line=lineno)
                 tok.truncated = is_last and not ends_clean
                 cells.append(tok)
-            lines.append(Line(cells, kind="text", row_boundary=len(cells) >= 2))
+            # A line holding several printed cells is a whole row; "0 | |" is one cell
+            # plus renderer filler, not a new row.
+            lines.append(Line(cells, kind="text",
+                              row_boundary=sum(1 for c in cells if c.text) >= 2))
             pending_sep = False
             continue
         if not stripped:
