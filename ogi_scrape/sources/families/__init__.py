@@ -24,7 +24,13 @@ from ogi_scrape.errors import UsageError
 
 ADAPTERS: dict[str, str] = {
     "ganzi": "ogi_scrape.sources.families.ganzi",
+    "trs": "ogi_scrape.sources.families.trs",
+    "hanweb": "ogi_scrape.sources.families.hanweb",
+    "gkmlpt": "ogi_scrape.sources.families.gkmlpt",
     "generic": "ogi_scrape.sources.families.generic",
+    "trs": "ogi_scrape.sources.families.trs",
+    "hanweb": "ogi_scrape.sources.families.hanweb",
+    "gkmlpt": "ogi_scrape.sources.families.gkmlpt",
 }
 # Families whose own adapter is not written yet: their portals still publish plain HTML
 # lists somewhere, so the generic link-following adapter is the honest stand-in.
@@ -34,12 +40,16 @@ FALLBACK = "generic"
 def adapter_for(family: str, *, fallback: bool = True) -> ModuleType:
     """The adapter module for ``family`` (the generic one if it has none and ``fallback``)."""
     target = ADAPTERS.get(family)
-    if target is None:
-        if not fallback:
-            raise UsageError(f"no discovery adapter for platform family {family!r}",
-                             hint=f"known families: {', '.join(sorted(ADAPTERS))}")
-        target = ADAPTERS[FALLBACK]
-    return importlib.import_module(target)
+    if target is not None:
+        try:
+            return importlib.import_module(target)
+        except ModuleNotFoundError as exc:
+            if exc.name != target:      # the adapter exists but is broken: show that
+                raise
+    if not fallback:
+        raise UsageError(f"no discovery adapter for platform family {family!r}",
+                         hint=f"known families: {', '.join(sorted(ADAPTERS))}")
+    return importlib.import_module(ADAPTERS[FALLBACK])
 
 
 async def discover(source, fetcher, *, year: int, kind: str = "government"):

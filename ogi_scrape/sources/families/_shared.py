@@ -20,6 +20,7 @@ from typing import Awaitable, Callable
 
 from ogi_scrape.errors import NotFound
 from ogi_scrape.sources.candidates import Candidate, CandidateList, PageEvidence
+from ogi_scrape.sources.families import field_of, worth_reading
 
 DATE_RE = re.compile(r"(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 
@@ -47,18 +48,13 @@ def iso_date(text: str | None) -> str | None:
 
 def columns_for(source, kind: str) -> list:
     """The columns that can hold ``kind`` reports: that kind's own, then the mixed ones."""
-    return ([c for c in source.columns if c.kind == kind]
-            + [c for c in source.columns if c.kind == "mixed"])
+    columns = list(field_of(source, "columns", ()) or ())
+    return ([c for c in columns if field_of(c, "kind") == kind]
+            + [c for c in columns if field_of(c, "kind") == "mixed"])
 
 
-def _worth_reading(cand: Candidate, year: int, kind: str) -> bool:
-    """Read the page only of entries that may be the report asked for (politeness: a county
-    column lists 20–100 reports, and only one or two are of this year and kind)."""
-    if cand.year not in (year, None):
-        return False
-    if cand.body_kind == kind:
-        return True
-    return cand.body_kind in ("government-office", "other") and kind == "government"
+def options_of(source) -> dict:
+    return dict(field_of(source, "options", {}) or {})
 
 
 ListColumn = Callable[..., Awaitable[list[ListItem]]]
@@ -70,16 +66,17 @@ async def discover_with(source, fetcher, *, year: int, kind: str, list_column: L
     notes: list[str] = []
     searched: list[str] = []
     items: list[tuple[str, ListItem]] = []
+    name = field_of(source, "name", field_of(source, "base_url", "the source"))
     for column in columns_for(source, kind):
-        url = column.get("list_url") or column.url
+        url = field_of(column, "list_url") or field_of(column, "url")
         if not url:
-            notes.append(f"{source.id}: a {column.kind} column has no url; skipped")
+            notes.append(f"{name}: a {field_of(column, 'kind')} column has no url; skipped")
             continue
         searched.append(url)
         listed = await list_column(fetcher, url, notes, column=column, source=source)
-        items.extend((column.kind, item) for item in listed)
+        items.extend((field_of(column, "kind"), item) for item in listed)
 
-    found = CandidateList(source=source.id, searched=searched)
+    found = CandidateList(source=name, searched=searched)
     seen: set[str] = set()
     for column_kind, item in items:
         if item.url in seen:
@@ -94,7 +91,7 @@ async def discover_with(source, fetcher, *, year: int, kind: str, list_column: L
         if item.source_org:
             cand.source_org = item.source_org
             cand.reassess()
-        if item.complete or not _worth_reading(cand, year, kind):
+        if item.complete or not worth_reading(cand, year, kind):
             found.append(cand)
             continue
         try:

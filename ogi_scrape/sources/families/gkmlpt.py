@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urljoin
 
 from ogi_scrape.errors import NotFound
-from ogi_scrape.sources.families import _shared
+from ogi_scrape.sources.families import _shared, field_of
 
 log = logging.getLogger(__name__)
 
@@ -93,11 +93,11 @@ async def list_column(fetcher, url: str, notes: list[str], *, column=None, sourc
     base = index.final_url
     sid, tree = read_config(index.text)
     if not sid and source is not None:
-        sid = source.options.get("site_id")
+        sid = _shared.options_of(source).get("site_id")
     if not sid:
         notes.append(f"{base}: no SID in window._CONFIG; cannot call the gkmlpt API")
         return []
-    pinned = column.column_id if column is not None else None
+    pinned = field_of(column, "column_id") if column is not None else None
     categories = [int(pinned)] if pinned else report_categories(tree)
     if not categories:
         notes.append(f"{base}: no category named like 年度报告/年报 in _CONFIG.TREE")

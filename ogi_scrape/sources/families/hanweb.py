@@ -27,7 +27,7 @@ from lxml import html as lxml_html
 
 from ogi_scrape.errors import FetchFailed
 from ogi_scrape.sources import candidates
-from ogi_scrape.sources.families import _shared
+from ogi_scrape.sources.families import _shared, field_of
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +83,13 @@ def _proxy_request(nextgroup_url: str, column, source) -> tuple[str, dict]:
     params = dict(parse_qsl(parts.query, keep_blank_values=True))
     params.pop("page", None)
     if column is not None:
-        params.setdefault("columnid", str(column.column_id or ""))
-        if column.get("unit_id"):
-            params.setdefault("unitid", str(column.get("unit_id")))
-    if source is not None and source.options.get("webid"):
-        params.setdefault("webid", str(source.options["webid"]))
+        if field_of(column, "column_id"):
+            params.setdefault("columnid", str(field_of(column, "column_id")))
+        if field_of(column, "unit_id"):
+            params.setdefault("unitid", str(field_of(column, "unit_id")))
+    webid = _shared.options_of(source).get("webid") if source is not None else None
+    if webid:
+        params.setdefault("webid", str(webid))
     form = {"col": "1", "appid": params.get("appid", "1"), "webid": params.get("webid", ""),
             "path": params.get("path", "/"), "columnid": params.get("columnid", ""),
             "sourceContentType": "1", "unitid": params.get("unitid", ""),
@@ -141,7 +143,7 @@ async def list_column(fetcher, url: str, notes: list[str], *, column=None, sourc
 
 def read_page(text: str, url: str, source) -> candidates.PageEvidence:
     """Metadata, body (``#zoom``) and attachments of a Hanweb article page."""
-    selector = source.options.get("body_selector") or BODY_SELECTOR
+    selector = _shared.options_of(source).get("body_selector") or BODY_SELECTOR
     return candidates.read_page(text, url, body_selector=selector)
 
 

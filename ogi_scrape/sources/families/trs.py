@@ -93,7 +93,7 @@ async def list_column(fetcher, url: str, notes: list[str], **_context) -> list[_
 
 def read_page(text: str, url: str, source) -> candidates.PageEvidence:
     """Metadata, body and attachments of a TRS article; the 附件下载 box sits outside the body."""
-    selector = source.options.get("body_selector") or BODY_SELECTOR
+    selector = _shared.options_of(source).get("body_selector") or BODY_SELECTOR
     evidence = candidates.read_page(text, url, body_selector=selector)
     doc = lxml_html.fromstring(text)
     for box in doc.find_class("article_attachment"):
