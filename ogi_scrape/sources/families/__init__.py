@@ -28,9 +28,6 @@ ADAPTERS: dict[str, str] = {
     "hanweb": "ogi_scrape.sources.families.hanweb",
     "gkmlpt": "ogi_scrape.sources.families.gkmlpt",
     "generic": "ogi_scrape.sources.families.generic",
-    "trs": "ogi_scrape.sources.families.trs",
-    "hanweb": "ogi_scrape.sources.families.hanweb",
-    "gkmlpt": "ogi_scrape.sources.families.gkmlpt",
 }
 # Families whose own adapter is not written yet: their portals still publish plain HTML
 # lists somewhere, so the generic link-following adapter is the honest stand-in.
