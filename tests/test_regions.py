@@ -268,3 +268,11 @@ def test_a_space_separated_organisation_name_is_not_mistaken_for_a_path():
     assert resolve("四川 泸定").code == "513322"
     with pytest.raises(NotFound):
         resolve("云南/泸定")
+
+
+@pytest.mark.parametrize("query,code", [
+    ("瀘定縣", "513322"), ("四川/甘孜/瀘定", "513322"), ("會理縣", "513402"),
+    ("乾縣人民政府", "610424"), ("乾安县", "220723"),
+])
+def test_traditional_characters_resolve_without_breaking_names_that_look_traditional(query, code):
+    assert resolve(query).code == code

@@ -98,6 +98,7 @@ class _Index:
         self.changes_by_name: dict[str, list[Change]] = {}
         self.pending: dict[str, Pending] = {}
         self.children: dict[str, list[Division]] = {}
+        self.chars: set[str] = set()   # every character of a known name (skips t2s when all known)
 
     def add(self, d: Division) -> None:
         self.by_code[d.code] = d
@@ -108,6 +109,7 @@ class _Index:
             self.by_alias.setdefault(alias, []).append(d)
         if d.parent_code:
             self.children.setdefault(d.parent_code, []).append(d)
+        self.chars.update(d.name, *d.aliases)
 
 
 def _read(name: str) -> list[dict[str, str]]:
@@ -193,7 +195,7 @@ def resolve(query: str, *, level: str | None = None) -> Division:
     """
     _check_level(level)
     original = query
-    query = (query or "").strip()
+    query = _to_simplified((query or "").strip())     # 瀘定縣 from a portal's 繁體 view
     if not query:
         raise UsageError("empty division name", hint="pass a name such as 泸定, a code such as 513322 "
                          "or a path such as 四川/甘孜/泸定")
@@ -229,6 +231,23 @@ def resolve(query: str, *, level: str | None = None) -> Division:
 
 
 # ---------------------------------------------------------------- internals
+
+
+@cache
+def _t2s():
+    import opencc  # opencc-python-reimplemented, a project dependency; loaded only when needed
+
+    return opencc.OpenCC("t2s")
+
+
+def _to_simplified(text: str) -> str:
+    """Portals offer a traditional-character view (cookie zh_choose); names must still resolve."""
+    known = _index().chars
+    if all(ord(ch) < 0x3400 or ch in known for ch in text):
+        return text
+    # Character by character, and only characters no current name uses: a whole-string
+    # conversion would turn 乾县 into 干县.
+    return "".join(ch if ord(ch) < 0x3400 or ch in known else _t2s().convert(ch) for ch in text)
 
 
 def _check_level(level: str | None) -> None:
@@ -293,7 +312,7 @@ def _resolve_path(parts: list[str], original: str) -> list[Division]:
             found = inside
         elif not found:
             raise _not_found(original, clean_query(part))
-        scope = _dedupe(found)
+        scope = _prefer_enclosing(_dedupe(found))
     return scope or []
 
 
