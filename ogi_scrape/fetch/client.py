@@ -154,7 +154,8 @@ class Fetcher:
         self._rng = rng or random.Random()
         s = self.settings
         self.limiter = HostLimiter(delay=s.delay, concurrency=s.host_concurrency,
-                                   max_concurrency=s.max_concurrency, clock=self.clock)
+                                   max_concurrency=s.max_concurrency, clock=self.clock,
+                                   margin=s.delay_margin)
         for host, policy in s.hosts.items():
             self.limiter.configure(host, delay=policy.delay, concurrency=policy.concurrency)
         self._client: httpx.AsyncClient | None = None

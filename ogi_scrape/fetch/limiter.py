@@ -50,7 +50,8 @@ class _Host:
 
 class HostLimiter:
     def __init__(self, *, delay: float, concurrency: int, max_concurrency: int,
-                 clock: Clock | None = None):
+                 clock: Clock | None = None, margin: float = 0.0):
+        self.margin = margin
         self.default_delay = delay
         self.default_concurrency = concurrency
         self.clock = clock or Clock()
@@ -118,7 +119,8 @@ class HostLimiter:
                         acquired_global = True
                         continue      # a cool-down may have started while we waited
                     break
-                state.next_start = self.clock.monotonic() + state.delay
+                spacing = state.delay + self.margin if state.delay > 0 else 0.0
+                state.next_start = self.clock.monotonic() + spacing
                 state.started += 1
             yield
         finally:

@@ -35,6 +35,8 @@ class FetchSettings:
     delay: float = 2.0                 # per host: 1 request / 2 s
     host_concurrency: int = 1
     max_concurrency: int = 8           # all hosts together
+    delay_margin: float = 0.05         # added to non-zero delays: the SERVER must see >= delay
+                                       # between requests despite connect/scheduling jitter
     hosts: dict[str, HostPolicy] = field(default_factory=dict)
     obey_robots: bool = True
     max_crawl_delay: float = 120.0     # a robots Crawl-delay above this is clipped (logged)
