@@ -123,6 +123,7 @@ def test_ambiguity_is_settled_by_a_path_or_a_code():
     assert resolve("鞍山/铁东").code == "210302"
     assert resolve("吉林/铁东").code == "220303"
     assert resolve("220303").name == "铁东区"
+    assert resolve(220303).name == "铁东区"
 
 
 def test_unknown_name_suggests_the_closest_names_with_code_and_province():

@@ -194,6 +194,8 @@ def resolve(query: str, *, level: str | None = None) -> Division:
     prefecture and code) and ``NotFound`` when none does (suggesting the closest names).
     """
     _check_level(level)
+    if isinstance(query, int) and not isinstance(query, bool):
+        query = str(query)                              # a code read from TOML/JSON as a number
     original = query
     query = _to_simplified((query or "").strip())     # 瀘定縣 from a portal's 繁體 view
     if not query:
