@@ -72,6 +72,16 @@ def _strict(data: bytes, encoding: str) -> str | None:
         return None
 
 
+_ASCII_BYTES = bytes(range(128))
+MIN_UTF8_EVIDENCE = 6   # non-ASCII bytes (two CJK characters) before trusting UTF-8 validity
+
+
+def _likely_utf8(data: bytes) -> str | None:
+    if len(data.translate(None, _ASCII_BYTES)) < MIN_UTF8_EVIDENCE:
+        return None
+    return _strict(data, "utf-8")
+
+
 def decode(data: bytes, content_type: str | None = None) -> Decoded:
     """Decode a document; never raises (undecodable bytes become U+FFFD as a last resort)."""
     for bom, enc in _BOMS:
@@ -81,6 +91,13 @@ def decode(data: bytes, content_type: str | None = None) -> Decoded:
     meta = charset_from_meta(data)
     declared = [(header, "header"), (meta, "meta")]
     for enc, source in declared:
+        if enc == "gb18030":
+            # GB18030 decodes almost any byte soup without error, so a lying GBK label on a
+            # UTF-8 page would "succeed" as mojibake. Real GBK text is practically never
+            # valid UTF-8, so valid multi-byte UTF-8 wins over a GB declaration.
+            text = _likely_utf8(data)
+            if text is not None:
+                return Decoded(text, "utf-8", "utf-8")
         if enc:
             text = _strict(data, enc)
             if text is not None:
