@@ -328,3 +328,16 @@ def test_the_invented_2023_report_is_internally_consistent(server):
     for p in ("reconsideration", "litigation_direct", "litigation_after"):
         assert sum(v[f"s4.{p}.{o}"] for o in ("upheld", "corrected", "other", "pending")) == v[f"s4.{p}.total"]
     assert v["s2.normative_doc.in_force"] == 14       # carries into 2024's 14 with nothing issued
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not GOLD.exists(), reason="the shared seed corpus is not present")
+def test_the_parser_reads_the_served_2024_report_exactly(server):
+    from ogi_scrape.parse import parse_bytes
+
+    page = get(server, "/ldxrmzf2024zfnbzf/article/633321")
+    result = parse_bytes(page.content, content_type=page.headers.get("content-type"), url=REPORT_2024).to_dict()
+    gold = json.loads(GOLD.read_text("utf-8"))["values"]
+    got = {v["code"]: v["value"] for v in result["values"]}
+    assert (result["status"], result["template"], result["year"]) == ("ok", "gb2021", 2024)
+    assert {code: float(got[code]) for code in gold} == {code: float(v) for code, v in gold.items()}
