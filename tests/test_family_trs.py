@@ -15,6 +15,7 @@ import pytest
 
 from ogi_scrape.errors import NotFound
 from ogi_scrape.fetch import Fetcher, Mirror
+from ogi_scrape.parse import parse_bytes
 from ogi_scrape.replica import ReplicaServer
 from ogi_scrape.replica.testing import fast_settings
 from ogi_scrape.sources import load_registry
@@ -155,3 +156,14 @@ def test_list_titles_come_from_the_title_attribute_and_resolve_against_the_page(
     assert [(i.url, i.title, i.date) for i in items] == [
         ("http://x.gov.cn/a/b/202501/t20250120_1.html",
          "某县人民政府2024年政府信息公开工作年度报告", "2025-01-20")]
+
+
+@pytest.mark.parametrize("path, template, year", [
+    (COLUMN + "202503/t20250328_4061873.html", "gb2021", 2024),
+    (GBK_PAGE, "gb2019", 2020),
+])
+def test_report_pages_parse_despite_the_metadata_table_above_the_body(server, path, template, year):
+    r = fetch(server, f"http://{HOST}{path}")
+    assert "索&nbsp;引&nbsp;号" in r.text or "索 引 号" in r.text      # the xxgk metadata table
+    result = parse_bytes(r.content, content_type=r.content_type, url=r.final_url)
+    assert (result.template, result.year, result.status) == (template, year, "ok")
