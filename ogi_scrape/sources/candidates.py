@@ -123,6 +123,8 @@ def parse_title(title: str) -> TitleInfo | None:
         return None
     year_text = m.group("year") or m.group("year_lead")
     issuer = re.sub(r"(关于|印发|公布)$", "", m.group("issuer") or "")
+    if not year_text and not issuer:
+        return None       # "政府信息公开年报": a menu or column name, not a document
     return TitleInfo(title=text, year=int(year_text) if year_text else None, issuer=issuer,
                      variant=variant, alternate=variant is not None)
 
@@ -340,7 +342,9 @@ class PageEvidence:
 _PERIOD = re.compile(r"((?:19|20)\d{2})年1月1日(?:起)?至\1年12月31日")
 _ONCLICK_URL = re.compile(r"""['"]([^'"]+\.(?:pdf|docx?|wps|rtf|xlsx?|ofd))['"]""", re.IGNORECASE)
 _CHROME_TEXT = re.compile(r"^语音播报[:：]?")
-_REPORT_WORDS = ("总体情况", "主动公开政府信息情况", "主动公开情况", "依申请公开")
+# Section words every report body has; two of them, so one menu entry in the chrome
+# ("依申请公开") does not make a list page look like a report.
+_REPORT_WORDS = ("总体情况", "主动公开", "依申请公开", "行政复议", "存在的主要问题")
 
 
 def attachment_links(container, base_url: str) -> list[str]:
@@ -384,7 +388,7 @@ def read_page(html_text: str, url: str, *, body_selector: str | None = None) -> 
         ev.attachments = list(dict.fromkeys([*ev.attachments, *attachment_links(extra, url)]))
     # A body is "there" when it holds report text, not just a pointer to the attachment
     # ("全文见附件") or, on a list page mistaken for an article, site chrome.
-    ev.has_body = len(text) > 200 and any(w in text for w in _REPORT_WORDS)
+    ev.has_body = len(text) > 200 and sum(w in text for w in _REPORT_WORDS) >= 2
     ev.wording = body_wording(text)
     m = _PERIOD.search(text)
     ev.body_year = int(m.group(1)) if m else None

@@ -110,7 +110,9 @@ async def discover(source, fetcher, *, year: int, kind: str = "government",
                                                   column_kind=column_kind)
                     if cand is not None:
                         result.append(cand)
-                continue
+                if info.year is not None:
+                    continue
+                # a yearless "…年度报告" link may be the list itself: also follow it below
             if host not in hosts or link_url in visited:
                 continue
             if depth < max_depth and looks_like_report_link(text, link_url):
