@@ -175,7 +175,7 @@ def test_no_title_issuer_falls_back_to_column_and_body():
 def test_body_wording_decides_for_a_bare_title():
     cand = Candidate.from_listing("http://x/a", "2024年政府信息公开工作年度报告", column_kind="mixed")
     assert cand.body_kind == "other"
-    html = ("<html><body><div id='c'>" + "一、总体情况 2024年，我局认真贯彻条例。" * 20 +
+    html = ("<html><body><div id='c'>" + "一、总体情况 2024年，我局认真贯彻条例，做好主动公开。" * 20 +
             "统计期限为2024年1月1日至2024年12月31日</div></body></html>")
     cand.add_page(read_page(html, "http://x/a", body_selector="#c"))
     assert cand.body_kind == "department" and cand.has_body is True
