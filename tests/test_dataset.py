@@ -300,8 +300,9 @@ def test_manifest_describes_the_snapshot(tmp_path):
 
 def test_dataset_root_must_not_clash_with_a_foreign_directory(tmp_path):
     (tmp_path / "values").mkdir()
-    with pytest.raises(FileExistsError, match="not the dataset's symlink"):
+    with pytest.raises(DatasetError, match="is not a dataset root"):
         Dataset(tmp_path).upsert(seed_items(n=1))
+    assert not (tmp_path / "current").exists() and not list((tmp_path / "snapshots").glob("*"))
 
 
 def test_unused_reportmeta_fields_are_optional():

@@ -43,7 +43,7 @@ class UpsertSummary:
     unchanged: int = 0
     snapshot: str | None = None   # the snapshot readers now see
     published: bool = False       # False when nothing had to be written
-    keys: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    keys: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list), repr=False)
 
     def as_dict(self) -> dict:
         return {"new": self.new, "changed": self.changed, "updated": self.updated,

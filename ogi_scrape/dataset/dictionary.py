@@ -36,7 +36,7 @@ TABLE_DOCS = {
 COLUMN_DOCS = {
     "version": "1 for the first page seen; +1 each time the page's bytes change",
     "division_code": "6-digit GB/T 2260 code of the division (the county for county bodies)",
-    "province_code": "6-digit province code, e.g. `510000`", "province_name": "Province name",
+    "province_code": "Province code as given by the division registry (its first two digits = `province_id`)", "province_name": "Province name",
     "prefecture_code": "6-digit prefecture code", "prefecture_name": "Prefecture (地级) name",
     "county_name": "County (县级) name",
     "body_name": "Publishing body, e.g. 泸定县人民政府",

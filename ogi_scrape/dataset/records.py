@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 
 from ogi_scrape.dataset.codes import by_code, codes_of
 from ogi_scrape.errors import EXIT_USAGE, OgiError
@@ -247,13 +248,16 @@ def _wide_rows(report: dict, values: list[dict]) -> dict[str, list[dict]]:
 
 def fingerprint(rows: dict[str, list[dict]]) -> str:
     """SHA-256 of everything the report contributes except when/where it was fetched, so a
-    re-fetch of identical content with an identical parse is recognised as "unchanged"."""
+    re-fetch of identical content with an identical parse is recognised as "unchanged".
+    The wide views are derived from ``values`` and the report row, so they add nothing."""
     h = hashlib.sha256()
-    for table in sorted(rows):
-        for r in rows[table]:
-            stable = {k: v for k, v in r.items() if k not in _VOLATILE}
-            h.update(table.encode())
-            h.update(json.dumps(stable, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8"))
+    for table in ("reports", "values", "checks"):
+        table_rows = rows.get(table) or []
+        if not table_rows:
+            continue
+        cols = sorted(k for k in table_rows[0] if k not in _VOLATILE)
+        h.update(f"{table}:{cols}".encode())
+        h.update(repr(list(map(itemgetter(*cols), table_rows))).encode("utf-8"))
     return h.hexdigest()
 
 

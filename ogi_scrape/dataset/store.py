@@ -28,6 +28,7 @@ import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from operator import itemgetter
 from pathlib import Path
 
 import pyarrow as pa
@@ -35,6 +36,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ogi_scrape import __version__
+from ogi_scrape.dataset.records import DatasetError
 from ogi_scrape.dataset.schema import SCHEMA_VERSION, TABLES, with_metadata
 
 MANIFEST = "_dataset.json"
@@ -55,8 +57,10 @@ def _fsync_path(path: Path, directory: bool = False) -> None:
 
 
 def table_from_rows(rows: list[dict], schema: pa.Schema) -> pa.Table:
-    columns = {f.name: [r.get(f.name) for r in rows] for f in schema}
-    return pa.Table.from_pydict(columns, schema=schema)
+    """Rows (dicts holding every column of ``schema``) → a table typed exactly by ``schema``."""
+    names = schema.names
+    columns = zip(*map(itemgetter(*names), rows)) if len(names) > 1 else ([r[names[0]] for r in rows],)
+    return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, schema)], schema=schema)
 
 
 @dataclass
@@ -108,6 +112,12 @@ class Store:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
     def begin(self, parent: Snapshot | None) -> "SnapshotBuilder":
+        for table in TABLES:       # refuse before writing anything, not half-way through a publish
+            link = self.root / table
+            if link.exists() and not link.is_symlink():
+                raise DatasetError(f"{link} exists and is not this dataset's table link, so {self.root} "
+                                   f"is not a dataset root (or was changed by hand)",
+                                   hint=f"move {link} away, or write the dataset into another directory")
         snaps = self.root / "snapshots"
         snaps.mkdir(parents=True, exist_ok=True)
         for leftover in snaps.glob(".tmp-*"):      # a killed writer's half-built snapshot
@@ -123,11 +133,7 @@ class Store:
         _fsync_path(final.parent, directory=True)
         self._swap_symlink(POINTER, f"snapshots/{builder.id}")
         for table in TABLES:
-            link = self.root / table
-            if not link.is_symlink():
-                if link.exists():
-                    raise FileExistsError(f"{link} exists and is not the dataset's symlink; "
-                                          f"move it away or choose another dataset root")
+            if not (self.root / table).is_symlink():
                 self._swap_symlink(table, f"{POINTER}/{table}")
         _fsync_path(self.root, directory=True)
         self.gc()
