@@ -280,3 +280,35 @@ def test_unknown_kind_is_a_usage_error():
     with pytest.raises(UsageError) as info:
         pick([], 2024, kind="county")
     assert "county" in str(info.value) and "government" in str(info.value)
+
+
+# --------------------------------------------------------------------------- grammar property
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+ISSUERS = [("泸定县人民政府", "government"), ("泸定县", "government"), ("泸定县教育局", "department"),
+           ("甘孜州生态环境局泸定分局", "department"), ("泸定县兴隆镇人民政府", "township"),
+           ("泸定县岚安乡", "township"), ("泸州市龙马潭区安宁街道", "township"),
+           ("泸定县人民政府办公室", "government-office")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(issuer=st.sampled_from(ISSUERS), year=st.integers(2008, 2030),
+       year_mark=st.sampled_from(["年", "年度", ""]), gov=st.sampled_from(["政府", ""]),
+       work=st.sampled_from(["工作", ""]), tail=st.sampled_from(["年度报告", "报告", "年报"]),
+       variant=st.sampled_from(["", "（图解版）", "(图片版)"]),
+       breaks=st.lists(st.integers(0, 60), max_size=3))
+def test_grammar_round_trip(issuer, year, year_mark, gov, work, tail, variant, breaks):
+    """Any title built from the observed pieces parses back to its year and issuer kind, even
+    with line breaks or spaces dropped in anywhere (titles wrap in lists)."""
+    name, kind = issuer
+    title = f"{name}{year}{year_mark}{gov}信息公开{work}{tail}{variant}"
+    for pos in sorted(breaks, reverse=True):
+        pos = min(pos, len(title))
+        title = title[:pos] + "\n " + title[pos:]
+    info = parse_title(title)
+    assert info is not None, title
+    assert info.year == year
+    assert issuer_kind(info.issuer)[0] == kind
+    assert info.alternate == bool(variant)

@@ -174,6 +174,14 @@ def test_columns_found_from_the_zfxxgk_hub_when_the_registry_lists_none(server, 
     assert hub_pages == ["/governmentInfo/ldx_zfxxgk/index", "/governmentInfo/ldx_zfxxgk/zfxxgknb"]
 
 
+def test_hub_path_from_the_registry_option_skips_the_home_page(server, source):
+    src = {"name": "泸定县人民政府", "base_url": "http://www.luding.gov.cn/", "columns": [],
+           "options": {"zfxxgk_path": "/governmentInfo/ldx_zfxxgk"}}
+    cands = discover(server, src, year=2023)
+    assert pick(cands, 2023, "泸定县").candidate.url == REPORT_2023
+    assert "/" not in [r.target for r in server.requests_for(HOST)]
+
+
 def test_dispatch_by_family_name(server, source):
     server.clear_requests()
     cands = run(server, lambda f: discover_any(source, f, year=2024))

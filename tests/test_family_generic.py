@@ -158,3 +158,14 @@ def test_js_shell_column_links_are_never_picked_as_the_report(server):
     chosen = pick(cands, 2024, "泸定县")
     assert chosen.candidate.url == "http://www.luding.gov.cn/ldxrmzf2024zfnbzf/article/633321"
     assert all("/c/" not in c.url for c in chosen.alternatives)
+
+
+def test_families_are_a_table_with_a_generic_fallback():
+    from ogi_scrape.errors import UsageError
+    from ogi_scrape.sources.families import ADAPTERS, adapter_for
+
+    assert adapter_for("ganzi").__name__ == ADAPTERS["ganzi"]
+    assert adapter_for("no-such-platform") is generic
+    with pytest.raises(UsageError) as info:
+        adapter_for("no-such-platform", fallback=False)
+    assert "no-such-platform" in str(info.value) and "ganzi" in str(info.value)
