@@ -199,6 +199,15 @@ def test_read_page_metadata_body_and_attachments():
     assert ev.has_body is False                    # a pointer to the file is not the report
 
 
+def test_read_page_finds_a_known_container_without_being_told():
+    html = ("<html><body><div class='nav'><a href='/guide.pdf'>政府信息公开指南.pdf</a>" + "导航" * 300 +
+            "</div><div class='TRS_Editor'>" + "一、总体情况 主动公开 依申请公开 我县" * 5 +
+            "<a href='nb.docx'>附件</a></div></body></html>")
+    ev = read_page(html, "http://x.gov.cn/a/b.html")
+    assert ev.attachments == ["http://x.gov.cn/a/nb.docx"]      # the nav's PDF is not this report's
+    assert ev.wording["government"] == 5
+
+
 def test_read_page_survives_an_empty_document():
     assert read_page("", "http://x/").has_body is False
 

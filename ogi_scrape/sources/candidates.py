@@ -58,6 +58,7 @@ def vocabulary() -> dict:
         "body_words": raw["body_words"],
         "column_words": raw["column_words"],
         "attachment_ext": tuple(raw["attachments"]["extensions"]),
+        "body_selectors": tuple(raw["body"]["selectors"]),
     }
 
 
@@ -363,7 +364,7 @@ def read_page(html_text: str, url: str, *, body_selector: str | None = None) -> 
     """Metadata, body wording, statistics year and attachments of an article page.
 
     ``body_selector`` is a CSS id/class selector such as ``#contentBox``; without one (generic
-    platforms) the largest text block is used. Only links *inside the body* count as
+    platforms) the known containers of portals.md §3 are tried, then the largest text block. Only links *inside the body* count as
     attachments: site chrome links to other documents are not this document's files.
     """
     from lxml import html as lxml_html  # local: keep import cost off CLI start-up
@@ -378,6 +379,12 @@ def read_page(html_text: str, url: str, *, body_selector: str | None = None) -> 
                       published=meta.get("pubdate") or None,
                       site_id_code=meta.get("siteidcode") or None)
     body = _select(doc, body_selector) if body_selector else None
+    if body is None and not body_selector:
+        for selector in vocabulary()["body_selectors"]:
+            found = _select(doc, selector)
+            if found is not None and len(normalise_text(found.text_content())) > 50:
+                body = found
+                break
     if body is None:
         body = _largest_text_block(doc)
     if body is None:
