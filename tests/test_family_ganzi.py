@@ -188,6 +188,17 @@ def test_dispatch_by_family_name(server, source):
     assert pick(cands, 2024, "泸定县").candidate.url == REPORT_2024
 
 
+def test_one_failing_column_does_not_hide_the_others(server, source):
+    server.inject(HOST, API, ["status:404", "ok"])     # the first column's list call fails
+    try:
+        cands = discover(server, source, year=2024)
+    finally:
+        server.clear_faults()
+    assert pick(cands, 2024, "泸定县").candidate.url == REPORT_2024
+    failed = [s for s in cands.searched if "failed" in s]
+    assert len(failed) == 1 and "columnId 7125" in failed[0] and "404" in failed[0]
+
+
 def test_a_portal_that_is_not_site_service_fails_clearly(server):
     src = {"name": "x", "base_url": "http://www.luding.gov.cn/",
            "options": {"list_endpoint": "/robots.txt"},

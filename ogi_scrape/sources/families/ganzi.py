@@ -61,8 +61,18 @@ async def discover(source, fetcher, *, year: int, kind: str = "government") -> C
     result = CandidateList(source=field_of(source, "name", base),
                            searched=[c.label() for c in columns])
     seen: set[str] = set()
-    for column in columns:
-        async for record in list_column(fetcher, endpoint, column, size=size, referer=column.url or base):
+    failures: list[FetchFailed] = []
+    for i, column in enumerate(columns):
+        try:
+            records = [r async for r in list_column(fetcher, endpoint, column, size=size,
+                                                   referer=column.url or base)]
+        except FetchFailed as exc:
+            # One bad column (a moved id, a flaky answer) must not hide the others' reports;
+            # an anti-bot wall (Blocked) still stops the whole discovery.
+            failures.append(exc)
+            result.searched[i] += f" — failed: {exc.message}"
+            continue
+        for record in records:
             url = article_url(base, record, column)
             if url in seen:
                 continue
@@ -76,6 +86,8 @@ async def discover(source, fetcher, *, year: int, kind: str = "government") -> C
                 result.skipped += 1
                 continue
             result.append(cand)
+    if failures and len(failures) == len(columns):
+        raise failures[0]
     await read_pages(result, fetcher, year=year, kind=kind,
                      body_selector=options.get("body_selector", BODY_SELECTOR))
     return result
