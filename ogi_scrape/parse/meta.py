@@ -16,7 +16,12 @@ _TITLE_RE = re.compile(
     r"(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度)?(?:工作)?(?:年度)?报\s*告")
 _PERIOD_RE = re.compile(r"((?:19|20)\d\d)\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-|～|~)\s*"
                         r"(?:((?:19|20)\d\d)\s*年\s*)?12\s*月\s*31\s*日")
-_YEAR_FIRST_RE = re.compile(r"((?:19|20)\d\d)\s*年\s*[,，度]")
+# Body cues for the report year, most reliable first (a report with no title in the text).
+_BODY_YEAR_RES = (
+    re.compile(r"((?:19|20)\d\d)\s*年度?\s*(?:的)?\s*(?:政府|政务)?信息公开"),
+    re.compile(r"截[至止]\s*((?:19|20)\d\d)\s*年\s*12\s*月\s*31\s*日"),
+    re.compile(r"(?m)^\s*((?:19|20)\d\d)\s*年\s*(?:度|[,，]|以来|[^\d\s月])"),
+)
 
 
 _YEAR_FIRST_TITLE_RE = re.compile(
@@ -55,5 +60,8 @@ def year_from_text(text_head: str) -> int | None:
     m = _PERIOD_RE.search(t)
     if m:
         return int(m.group(1))
-    m = _YEAR_FIRST_RE.search(t[:300])
-    return int(m.group(1)) if m else None
+    for pattern in _BODY_YEAR_RES:
+        m = pattern.search(t)
+        if m:
+            return int(m.group(1))
+    return None
