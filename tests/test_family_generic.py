@@ -45,7 +45,7 @@ FILES = {
     "zwgk/index.html": "<html><body><a href='/zwgk/zn.html'>政府信息公开指南</a></body></html>",
     "zfxxgk/zfxxgknb/index.html": """<html><body><ul class='list'>
         <li><a href='2024/gov.html' title='示例县人民政府2024年政府信息公开工作年度报告'>示例县人民政府2024年政府信息公开工…</a><span>2025-01-20</span></li>
-        <li onclick="window.open('/zfxxgk/zfxxgknb/2024/edu.html')">示例县教育局2024年政府信息公开工作年度报告</li>
+        <li onclick="window.open('/zfxxgk/zfxxgknb/2024/edu.html')">示例县教育局2024年政府信息公开工作年度报告<span>[2025-01-18]</span></li>
         <li><a href='/zfxxgk/zfxxgknb/2024/jiedu.html'>示例县人民政府2024年政府信息公开工作年度报告解读</a></li>
         <li><a href='bm/'>部门年报</a></li></ul>
         <div class='page'><a href='index_1.html'>下一页</a></div></body></html>""",

@@ -35,6 +35,8 @@ OPTION_KEYS = ("link_pattern", "max_pages")
 _ONCLICK = re.compile(r"""(?:window\.open|location(?:\.href)?\s*=|openUrl|openWin|goto\w*|jump\w*)\s*\(?\s*['"]([^'"]+)['"]""",
                       re.IGNORECASE)
 _NEXT_TEXT = {"下一页", "下页", "后页", ">", "»", "next"}
+# A list row's date (and bracketed click counts) glued to the title once whitespace is gone.
+_ROW_TAIL = re.compile(r"(?:[\[(]?(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\d{1,2}:\d{2}(?::\d{2})?)?[\])]?)+$")
 _PAGED = re.compile(r"(?:index|list|default)_\d+\.s?html?$", re.IGNORECASE)
 
 
@@ -50,7 +52,7 @@ def links(doc, page_url: str) -> list[tuple[str, str]]:
         targets += _ONCLICK.findall(a.get("onclick") or "")
         if not targets:
             continue
-        text = normalise_text(a.text_content())
+        text = _ROW_TAIL.sub("", normalise_text(a.text_content()))
         title = normalise_text(a.get("title") or "")
         if len(title) > len(text.rstrip(".…")):
             text = title
