@@ -26,6 +26,12 @@ def rules() -> list[dict]:
     return tomllib.loads((T.TEMPLATE_DIR / "checks.toml").read_text(encoding="utf-8"))["rule"]
 
 
+@lru_cache(maxsize=64)
+def _expanded(rule_id: str, template_id: str) -> tuple:
+    rule = next(r for r in rules() if r["id"] == rule_id)
+    return tuple(_expand(rule, T.load(template_id)))
+
+
 def _expand(rule: dict, tpl: T.Template) -> list[tuple[str, list[str], list[str]]]:
     def subst(patterns: list[str], **kw) -> list[str]:
         out: list[str] = []
@@ -103,7 +109,7 @@ def run_checks(template: str, year: int | None, cells: dict[str, Cell],
             out.append({"rule": rule["id"], "outcome": "not_assessable",
                         "detail": f"table of section {section} not read", "evidence": {}})
             continue
-        for instance, left, right in _expand(rule, tpl):
+        for instance, left, right in _expanded(rule["id"], tpl.id):
             lsum, lev, lblanks, lprob = _sum_side(left, cells, True)
             rsum, rev, rblanks, rprob = _sum_side(right, cells, False)
             check = {"rule": rule["id"], "instance": instance,

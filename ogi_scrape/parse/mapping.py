@@ -112,9 +112,50 @@ def catalogue() -> dict[str, list[RowSpec]]:
     return _CATALOGUE
 
 
+@dataclass(frozen=True)
+class _Vocabulary:
+    """Label keys the placer tests every token against, gathered once per process so that
+    a page costs a handful of C-level ``startswith`` calls per label, not loops over specs."""
+
+    s3_markers: tuple[str, ...]
+    signatures: dict[str, tuple[str, ...]]
+    any_signature: tuple[str, ...]
+    col_keys: dict[str, frozenset]
+    any_col_key: tuple[str, ...]
+    row_prefixes: dict[str, tuple[str, ...]]
+
+
+_VOCAB: _Vocabulary | None = None
+
+
+def vocabulary() -> _Vocabulary:
+    global _VOCAB
+    if _VOCAB is None:
+        templates = T.all_templates()
+        col_keys: dict[str, set] = {}
+        for tpl in templates:
+            for block in tpl.s2:
+                for col in block.columns:
+                    for m in col.match:
+                        col_keys.setdefault(m, set()).add((tpl.id, block.item))
+        sigs = {tpl.id: tuple(tpl.signatures) for tpl in templates}
+        _VOCAB = _Vocabulary(
+            s3_markers=T.s3_markers(),
+            signatures=sigs,
+            any_signature=tuple(x for v in sigs.values() for x in v),
+            col_keys={k: frozenset(v) for k, v in col_keys.items()},
+            any_col_key=tuple(col_keys),
+            row_prefixes={sec: tuple(m for spec in specs for m in spec.match)
+                          for sec, specs in catalogue().items()},
+        )
+    return _VOCAB
+
+
 def match_row(tok: Token, section: str, context: list[Token], prev: RowMatch | None) -> RowSpec | None:
     key = tok.key
     if not key or tok.paragraph and len(tok.text) > 60:
+        return None
+    if not key.startswith(vocabulary().row_prefixes.get(section, ())):
         return None
     best: tuple[int, RowSpec] | None = None
     for spec in catalogue().get(section, []):
@@ -142,15 +183,7 @@ class _Placer:
         self.sig_hits: Counter = Counter()
         self.block_hits: dict[str, Counter] = {}
         self.sections_seen: set[str] = set()
-        self.s3_markers = T.s3_markers()
-        self.s4_markers = T.s4_markers()
-        self.templates = T.all_templates()
-        self.col_keys: dict[str, set[tuple[str, str]]] = {}
-        for tpl in self.templates:
-            for block in tpl.s2:
-                for col in block.columns:
-                    for m in col.match:
-                        self.col_keys.setdefault(m, set()).add((tpl.id, block.item))
+        self.vocab = vocabulary()
 
     def _enter(self, section: str) -> None:
         if section != self.section:
@@ -162,7 +195,7 @@ class _Placer:
         key = tok.key
         if len(key) > MAX_LABEL_FOR_MARKER * 2 or tok.paragraph and len(tok.text) > 40:
             return
-        if self.section in (None, "s1", "s2") and any(key.startswith(m) for m in self.s3_markers):
+        if self.section in (None, "s1", "s2") and key.startswith(self.vocab.s3_markers):
             self._enter("s3")
         elif self.section in (None, "s1", "s2", "s3") and len(key) <= MAX_LABEL_FOR_MARKER:
             if key in ("复议后起诉", "未经复议直接起诉") or (
@@ -170,14 +203,16 @@ class _Placer:
                 self._enter("s4")
 
     def _signatures(self, key: str) -> None:
-        for tpl in self.templates:
-            if any(key.startswith(sig) for sig in tpl.signatures):
-                self.sig_hits[tpl.id] += 1
-                if self.section == "s2" and self.block:
-                    self.block_hits.setdefault(self.block, Counter())[tpl.id] += 1
+        vocab = self.vocab
+        if key.startswith(vocab.any_signature):
+            for fmt, sigs in vocab.signatures.items():
+                if key.startswith(sigs):
+                    self.sig_hits[fmt] += 1
+                    if self.section == "s2" and self.block:
+                        self.block_hits.setdefault(self.block, Counter())[fmt] += 1
         # Column headers also tell which format a sub-table is in.
-        if self.section == "s2":
-            for m, owners in self.col_keys.items():
+        if self.section == "s2" and key.startswith(vocab.any_col_key):
+            for m, owners in vocab.col_keys.items():
                 if key.startswith(m):
                     for fmt, item in owners:
                         if self.block in (None, item):
