@@ -169,3 +169,8 @@ def test_datastore_without_recordset_wrapper():
 
 def test_iframe_column_page_has_no_datastore():
     assert hanweb.parse_datastore("<html><body><iframe name='xxgk_col_iframe'></iframe></body></html>") is None
+
+
+def test_the_replica_data_file_is_not_served(server):
+    with pytest.raises(NotFound):
+        run(server, lambda f: f.get(f"http://{HOST}/jpage.json"))
