@@ -1,0 +1,114 @@
+"""A fetcher view for one source: conditional GETs from the state store, and one fetch per
+URL per run.
+
+Why a wrapper and not a change to the adapters: discovery adapters call ``fetcher.get`` for
+list pages and for the article pages they need as evidence, and they need the *body* of those
+pages. The crawl wants every GET that has been seen before to be conditional
+(``If-None-Match`` / ``If-Modified-Since``) so an unchanged portal costs 304s, not pages. So this
+view adds the stored validators, and on a 304 hands the adapter the bytes it stored last time,
+read back from the raw WARC archive (``not_modified`` stays True so the crawl knows nothing
+changed). It also remembers every answer for the rest of this source's visit: the adapters
+are asked once per kind of body, and the crawl fetches the report pages discovery already
+read, and none of that should cost the portal a second request.
+
+The memo lives only while one source is visited, so memory stays bounded by one portal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from pathlib import Path
+
+from ogi_scrape.fetch.archive import ArchiveRef, read_record
+
+
+def parse_ref(out: Path, text: str | None) -> ArchiveRef | None:
+    """``"archive/ogi-….warc.gz#1234"`` (relative to the dataset folder) → an ArchiveRef."""
+    if not text or "#" not in text:
+        return None
+    path, _, offset = text.rpartition("#")
+    p = Path(path)
+    if not p.is_absolute():
+        p = Path(out) / p
+    try:
+        return ArchiveRef(str(p), int(offset), "")
+    except ValueError:
+        return None
+
+
+class SourceFetcher:
+    """Wraps the run's ``Fetcher`` for one source (same politeness, same archive)."""
+
+    def __init__(self, fetcher, state, out: Path, relative_ref):
+        self.fetcher = fetcher
+        self.state = state
+        self.out = Path(out)
+        self.relative_ref = relative_ref
+        self._memo: dict[tuple, object] = {}
+        self.fetched: dict[str, object] = {}          # url → Response (GETs only), this visit
+        self.stats = {"requests": 0, "not_modified": 0, "memo_hits": 0}
+
+    @property
+    def settings(self):
+        return self.fetcher.settings
+
+    def __getattr__(self, name):          # configure_host, robots_rules … pass through
+        return getattr(self.fetcher, name)
+
+    async def get(self, url: str, headers: dict | None = None, validators: dict | None = None,
+                  **kw):
+        key = ("GET", url)
+        if key in self._memo:
+            self.stats["memo_hits"] += 1
+            return self._memo[key]
+        known = self.state.url_state(url)
+        restore = None
+        if validators is None and known is not None and known.validators and known.archive_ref:
+            restore = parse_ref(self.out, known.archive_ref)
+            if restore is not None and Path(restore.path).exists():
+                validators = known.validators
+        self.stats["requests"] += 1
+        response = await self.fetcher.get(url, headers=headers, validators=validators, **kw)
+        if response.not_modified:
+            self.stats["not_modified"] += 1
+            response = self._from_archive(response, restore, known)
+            if response is None:          # archive gone: ask again, unconditionally
+                self.stats["requests"] += 1
+                response = await self.fetcher.get(url, headers=headers, **kw)
+        self._memo[key] = response
+        self.fetched[url] = response
+        return response
+
+    async def post(self, url: str, json=None, data=None, headers: dict | None = None, **kw):
+        body = _json_key(json) if json is not None else repr(data)
+        key = ("POST", url, body)
+        if key in self._memo:
+            self.stats["memo_hits"] += 1
+            return self._memo[key]
+        self.stats["requests"] += 1
+        response = await self.fetcher.post(url, json=json, data=data, headers=headers, **kw)
+        self._memo[key] = response
+        return response
+
+    @staticmethod
+    def _from_archive(response, ref, known):
+        """The 304 answer with the body stored last time (as the adapters need a body)."""
+        if ref is None:
+            return None
+        try:
+            headers, body = read_record(ref)
+        except (OSError, ValueError, FileNotFoundError):
+            return None
+        sha = hashlib.sha256(body).hexdigest()
+        if known.sha256 and sha != known.sha256:
+            return None                   # the archive does not hold what we stored: refetch
+        merged = {k: v for k, v in headers.items()}
+        merged.update(response.headers)
+        return dataclasses.replace(response, content=body, sha256=sha, headers=merged,
+                                   archive_ref=ref, not_modified=True)
+
+
+def _json_key(obj) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False)

@@ -1,0 +1,308 @@
+"""The crawl itself: visit every source in scope, concurrently across hosts.
+
+memorious-style stages per source (a spatula-like page object per list/detail page lives in
+the discovery adapters; this module only sequences them):
+
+1. **list**: ask the family adapter for everything the portal's report columns list, once per
+   kind of column the registry names (the adapters filter columns by kind; a ``mixed`` column
+   answers for every kind), through a per-source ``SourceFetcher`` so repeated list pages cost
+   one request and known pages are asked conditionally;
+2. **select**: keep reports of the years in scope, one per (division, body, year) — the text
+   version before an image/graphic one, a page with a body before an attachment-only one;
+3. **fetch**: each report page, conditionally; a 304 or the same bytes as last time means
+   *unchanged*: nothing is parsed and nothing is written;
+4. **parse** (in a worker thread, so fetching goes on) and hand the rows to the dataset writer;
+5. **settle**: when the writer has published the source's reports, record the listing (for
+   drift warnings) and mark the source done in the frontier.
+
+Politeness is the fetcher's job (one limiter per host, a global connection cap); this module
+just runs up to ``workers`` source visits at once so that every host can be busy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ogi_scrape.crawl.conditional import SourceFetcher
+from ogi_scrape.crawl.writer import DatasetWriter, WriteItem
+from ogi_scrape.errors import Blocked, FetchFailed, NotFound, OgiError
+from ogi_scrape.pipeline import host_of, report_meta
+
+KINDS = ("government", "department", "township")
+
+
+@dataclass
+class SourceOutcome:
+    """What one source visit did; stored in the frontier so a resumed run can report it."""
+
+    source: str
+    status: str = "ok"                      # ok | not_found | blocked | failed
+    reports: Counter = field(default_factory=Counter)
+    parse: Counter = field(default_factory=Counter)
+    requests: Counter = field(default_factory=Counter)
+    errors: dict[str, Counter] = field(default_factory=dict)
+    drift: list[str] = field(default_factory=list)
+    message: str | None = None
+
+    def error(self, url_or_host: str, message: str) -> None:
+        host = host_of(url_or_host) if "://" in url_or_host else url_or_host
+        from ogi_scrape.crawl.report import _short
+        self.errors.setdefault(host, Counter())[_short(message)] += 1
+
+    def as_dict(self) -> dict:
+        return {"source": self.source, "status": self.status, "reports": dict(self.reports),
+                "parse": dict(self.parse), "requests": dict(self.requests),
+                "errors": {h: dict(c) for h, c in self.errors.items()}, "drift": self.drift,
+                "message": self.message}
+
+
+def body_label(name: str | None) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or ""))
+
+
+def kinds_to_ask(source) -> list[str]:
+    """One discovery call per kind of column the entry names; ``mixed`` columns (and entries
+    without columns, found via the portal's hub) answer for every kind in one call."""
+    kinds = []
+    for column in source.columns:
+        kind = column.kind if column.kind in KINDS else "government"
+        if kind not in kinds:
+            kinds.append(kind)
+    return kinds or ["government"]
+
+
+def select(candidates, years: list[int], division_name: str) -> tuple[list, list]:
+    """(chosen, skipped): one candidate per (body, year) for the years asked. Candidates whose
+    year is unknown are kept: the parser reads the year from the report itself."""
+    wanted = set(years)
+    groups: dict[tuple, list] = {}
+    skipped = []
+    for cand in candidates:
+        if cand.year is not None and cand.year not in wanted:
+            skipped.append(cand)
+            continue
+        key = (body_label(cand.org or division_name), cand.year)
+        groups.setdefault(key, []).append(cand)
+    chosen = []
+    for key in sorted(groups, key=lambda k: (k[0], k[1] or 0)):
+        group = groups[key]
+        if key[1] is None:          # unknown year: each may be a different report
+            chosen.extend(sorted(group, key=lambda c: c.url))
+            continue
+        group.sort(key=lambda c: (c.alternate, c.has_body is False, _neg_date(c.published), c.url))
+        chosen.append(group[0])
+        skipped.extend(group[1:])
+    return chosen, skipped
+
+
+def _neg_date(published: str | None) -> str:
+    # newest first within a group, deterministic: invert the digits of the ISO date
+    digits = re.sub(r"\D", "", published or "")[:14].ljust(14, "0")
+    return "".join(str(9 - int(ch)) for ch in digits)
+
+
+class Crawl:
+    def __init__(self, session, state, run_id: str, years: list[int], events, *,
+                 workers: int = 64, batch_size: int = 200, parse_in_thread: bool = True):
+        self.session = session
+        self.state = state
+        self.run_id = run_id
+        self.years = sorted(years)
+        self.events = events
+        self.workers = max(1, workers)
+        self.writer = DatasetWriter(session.out, state, run_id, batch_size=batch_size)
+        self.parse_in_thread = parse_in_thread
+
+    async def run(self, source_ids: list[str], on_done) -> None:
+        """Visit ``source_ids``; ``on_done(SourceOutcome)`` after each has settled."""
+        queue: asyncio.Queue = asyncio.Queue()
+        for sid in source_ids:
+            queue.put_nowait(sid)
+        self.writer.start()
+
+        async def worker():
+            while True:
+                try:
+                    sid = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                source = self.session.registry.get(sid)
+                outcome = await self.visit(source)
+                self.state.source_done(self.run_id, sid, outcome.as_dict(), outcome.message)
+                self.events.emit("source_done", source=sid, status=outcome.status,
+                                 reports=dict(outcome.reports))
+                on_done(outcome)
+
+        try:
+            await asyncio.gather(*(worker() for _ in range(min(self.workers, max(1, len(source_ids))))))
+        finally:
+            await self.writer.close()
+
+    # ------------------------------------------------------------------ one source
+    async def visit(self, source) -> SourceOutcome:
+        out = SourceOutcome(source=source.id)
+        fetcher = SourceFetcher(self.session.fetcher, self.state, self.session.out,
+                                self.session.relative_ref)
+        self.events.emit("source_start", source=source.id, host=source.host)
+        try:
+            candidates = await self._list(source, fetcher, out)
+        except Blocked as exc:
+            out.status, out.message = "blocked", exc.message
+            out.error(source.host, exc.message)
+            self.events.emit("source_error", source=source.id, status="blocked",
+                             message=f"{source.id}: blocked: {exc.message}")
+            return self._finish(out, fetcher)
+        except (FetchFailed, OgiError) as exc:
+            out.status, out.message = "failed", exc.message
+            out.error(source.host, exc.message)
+            self.events.emit("source_error", source=source.id, status="failed",
+                             message=f"{source.id}: {exc.message}")
+            return self._finish(out, fetcher)
+        if candidates is None:
+            out.status = "not_found"
+            return self._finish(out, fetcher)
+
+        division = source.division
+        self._drift(source, candidates, out)
+        chosen, _ = select(candidates, self.years, division.name)
+        if not chosen:
+            out.status = "not_found"
+            out.message = f"no report for {self._years_text()} listed"
+        pending: list[tuple[object, asyncio.Future]] = []
+        listing_rows = []
+        for cand in chosen:
+            item = await self._report(source, division, cand, fetcher, out)
+            if isinstance(item, WriteItem):
+                pending.append((item, await self.writer.put(item)))
+        for item, future in pending:
+            try:
+                kind = await future
+                out.reports[kind] += 1
+            except OgiError as exc:
+                out.reports["failed"] += 1
+                out.error(item.meta.url or source.host, exc.message)
+        for url, resp in fetcher.fetched.items():
+            if url not in {c.url for c in chosen}:
+                listing_rows.append(_fetch_row(url, source.id, "listing", resp, self.session))
+        self.state.record_fetches(listing_rows, self.run_id)
+        self.state.record_listing(source.id, self.run_id, [
+            (c.url, c.year, body_label(c.org or division.name), c.title) for c in candidates])
+        return self._finish(out, fetcher)
+
+    def _finish(self, out: SourceOutcome, fetcher: SourceFetcher) -> SourceOutcome:
+        out.requests.update(fetcher.stats)
+        return out
+
+    def _years_text(self) -> str:
+        y = self.years
+        return f"{y[0]}–{y[-1]}" if len(y) > 1 else str(y[0])
+
+    async def _list(self, source, fetcher, out: SourceOutcome):
+        """Every candidate the portal lists (deduplicated by URL), or None if it lists none."""
+        from ogi_scrape.sources.families import discover
+
+        found: dict[str, object] = {}
+        misses: list[str] = []
+        for kind in kinds_to_ask(source):
+            try:
+                cands = await discover(source, fetcher, year=self.years[-1], kind=kind)
+            except NotFound as exc:
+                misses.append(exc.message)
+                continue
+            for cand in cands:
+                found.setdefault(cand.url, cand)
+        if not found:
+            out.message = "; ".join(misses) or "the report columns list no report"
+            return None
+        return list(found.values())
+
+    def _drift(self, source, candidates, out: SourceOutcome) -> None:
+        """Warn about reports (body, year in scope) the portal listed before and lists no more."""
+        division = source.division
+        now = {(body_label(c.org or division.name), c.year) for c in candidates}
+        now_urls = {c.url for c in candidates}
+        for row in self.state.previous_listing(source.id):
+            if row["year"] not in self.years or row["url"] in now_urls:
+                continue
+            if (row["body"], row["year"]) in now:
+                continue
+            message = (f"{source.id}: the portal no longer lists the {row['year']} report of "
+                       f"{row['body']} it listed before ({row['title']}, {row['url']})")
+            if message not in out.drift:
+                out.drift.append(message)
+                self.events.emit("drift", source=source.id, message=message)
+
+    async def _report(self, source, division, cand, fetcher, out: SourceOutcome):
+        """Fetch one report page; parse it if it changed. A WriteItem, or None when handled."""
+        from ogi_scrape.parse import parse_bytes
+        from ogi_scrape.sources.candidates import read_page
+
+        known = self.state.url_state(cand.url)
+        try:
+            response = await fetcher.get(cand.url)
+        except Blocked as exc:
+            out.reports["blocked"] += 1
+            out.error(cand.url, exc.message)
+            return None
+        except NotFound as exc:
+            out.reports["not_found"] += 1
+            out.error(cand.url, exc.message)
+            return None
+        except OgiError as exc:
+            out.reports["failed"] += 1
+            out.error(cand.url, exc.message)
+            self.state.record_fetches([{"url": cand.url, "source_id": source.id, "role": "report",
+                                        "error": exc.message}], self.run_id)
+            return None
+        row = _fetch_row(cand.url, source.id, "report", response, self.session)
+        if known is not None and known.report_key and known.sha256 == response.sha256:
+            out.reports["unchanged"] += 1
+            self.state.record_fetches([row], self.run_id)
+            return None
+        body_selector = (source.options or {}).get("body_selector")
+
+        def parse():
+            if cand.has_body is None and response.content:
+                # what discovery did not read: attachments, 发布机构, attachment-only pages
+                try:
+                    cand.add_page(read_page(response.text, response.final_url,
+                                            body_selector=body_selector))
+                except Exception:   # evidence only; a page we cannot read still gets parsed
+                    pass
+            return parse_bytes(response.content, name=response.final_url, url=response.final_url,
+                               content_type=response.headers.get("content-type"))
+
+        result = await asyncio.to_thread(parse) if self.parse_in_thread else parse()
+        year = cand.year or result.year
+        if year not in self.years:
+            out.reports["out_of_scope"] += 1
+            return None
+        out.parse[result.status] += 1
+        extra_rows = []
+        for url in cand.attachments:
+            try:
+                att = await fetcher.get(url)
+                extra_rows.append(_fetch_row(url, source.id, "attachment", att, self.session))
+            except OgiError as exc:
+                out.error(url, exc.message)
+        if cand.has_body is False and cand.attachments and result.status == "failed":
+            result.reasons.insert(0, "the report is published as attachment(s) only "
+                                     f"({', '.join(cand.attachments)}); they are archived, "
+                                     "and parsing PDF/DOC attachments is not supported yet")
+        kind = {"government-office": "department"}.get(cand.body_kind, cand.body_kind)
+        kind = kind if kind in KINDS else "other"
+        meta = report_meta(division, kind, year, result, response, cand, self.session)
+        row["parse_status"] = result.status
+        return WriteItem(meta=meta, parsed=result.to_dict(), fetch_row=row, extra_rows=extra_rows)
+
+
+def _fetch_row(url: str, source_id: str, role: str, response, session) -> dict:
+    return {"url": url, "source_id": source_id, "role": role,
+            "etag": response.headers.get("etag"), "last_modified": response.headers.get("last-modified"),
+            "sha256": response.sha256, "archive_ref": session.relative_ref(response.archive_ref),
+            "http_status": response.status}
