@@ -333,9 +333,9 @@ class Fetcher:
         while True:
             attempt += 1
             try:
-                async with self.limiter.slot(host, deadline):
+                async with self.limiter.slot(host, deadline) as sent:
                     out = await self._attempt(method, url, physical, host, host_header,
-                                              headers, body, max_bytes)
+                                              headers, body, max_bytes, sent)
             except BudgetExceeded as exc:
                 raise RetriesExhausted(url, f"gave up after {attempt - 1} attempt(s): the host "
                                             f"needs {exc.wait:.0f}s more, past the "
@@ -410,26 +410,35 @@ class Fetcher:
     # -- one attempt ---------------------------------------------------------------------
     async def _attempt(self, method: str, url: str, physical: str, host: str,
                        host_header: str | None, headers: dict, body: bytes,
-                       max_bytes: int | None) -> _Outcome:
+                       max_bytes: int | None, sent=lambda: None) -> _Outcome:
         s = self.settings
-        sent = {"User-Agent": s.user_agent,
-                "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-                "Accept-Language": s.accept_language,
-                "Accept-Encoding": "gzip, deflate"}
-        sent.update(headers)
+        sent_headers = {
+            "User-Agent": s.user_agent,
+            "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            "Accept-Language": s.accept_language,
+            "Accept-Encoding": "gzip, deflate"}
+        sent_headers.update(headers)
         if host_header:
-            sent["Host"] = host_header
+            sent_headers["Host"] = host_header
         cookies = self._cookies.get(host)
-        if cookies and not any(k.lower() == "cookie" for k in sent):
-            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        out = _Outcome(sent_headers=dict(sent))
-        if "Host" not in sent:
+        if cookies and not any(k.lower() == "cookie" for k in sent_headers):
+            sent_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        out = _Outcome(sent_headers=dict(sent_headers))
+        if "Host" not in sent_headers:
             out.sent_headers["Host"] = urlsplit(url).netloc
         decoder: BodyDecoder | None = None
+
+        async def trace(event: str, info: dict) -> None:
+            # The limiter books the host's next start from the moment our request is out.
+            if event.endswith("send_request_headers.complete"):
+                sent()
+
         try:
             async with asyncio.timeout(s.attempt_timeout):
-                async with self._client.stream(method, physical, headers=sent,
-                                               content=body or None) as r:
+                async with self._client.stream(method, physical, headers=sent_headers,
+                                               content=body or None,
+                                               extensions={"trace": trace}) as r:
+                    sent()
                     out.status, out.reason = r.status_code, r.reason_phrase
                     out.headers = _lower_headers(r.headers)
                     out.set_cookies = tuple(r.headers.get_list("set-cookie"))

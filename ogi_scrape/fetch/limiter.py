@@ -94,36 +94,58 @@ class HostLimiter:
 
     @asynccontextmanager
     async def slot(self, host: str, deadline: float | None = None):
-        """Hold one request slot for ``host``; the request must START inside the block."""
+        """Hold one request slot for ``host``; yields ``sent()``, to call once the request is out.
+
+        The host's spacing is booked from the moment the request is actually SENT (``sent()``,
+        or the end of the block if it is never called), not from when the slot was granted:
+        otherwise a request delayed between the two (a busy event loop, a slow connect)
+        would reach the portal closer than ``delay`` to the next one.
+        """
         state = self._host(host)
         if state.sem is None:
             state.sem = asyncio.Semaphore(state.concurrency)
         sem = state.sem
         await sem.acquire()
         acquired_global = False
-        try:
-            async with state.lock:
-                while True:
-                    now = self.clock.monotonic()
-                    ready = max(state.next_start, state.cooldown_until)
-                    if ready > now:
-                        if acquired_global:       # don't hold a global slot while idle
-                            self._global.release()
-                            acquired_global = False
-                        if deadline is not None and ready > deadline:
-                            raise BudgetExceeded(ready - now)
-                        await self.clock.sleep(ready - now)
-                        continue
-                    if not acquired_global:
-                        await self._global.acquire()
-                        acquired_global = True
-                        continue      # a cool-down may have started while we waited
-                    break
+        granted = False
+        await state.lock.acquire()
+        lock_held = True
+
+        def sent() -> None:
+            nonlocal lock_held
+            if lock_held:
                 spacing = state.delay + self.margin if state.delay > 0 else 0.0
                 state.next_start = self.clock.monotonic() + spacing
-                state.started += 1
-            yield
+                lock_held = False
+                state.lock.release()
+
+        try:
+            while True:
+                now = self.clock.monotonic()
+                ready = max(state.next_start, state.cooldown_until)
+                if ready > now:
+                    if acquired_global:           # don't hold a global slot while idle
+                        self._global.release()
+                        acquired_global = False
+                    if deadline is not None and ready > deadline:
+                        raise BudgetExceeded(ready - now)
+                    await self.clock.sleep(ready - now)
+                    continue
+                if not acquired_global:
+                    await self._global.acquire()
+                    acquired_global = True
+                    continue      # a cool-down may have started while we waited
+                break
+            granted = True
+            state.started += 1
+            yield sent
         finally:
+            if lock_held:
+                if granted:
+                    sent()
+                else:
+                    lock_held = False
+                    state.lock.release()
             if acquired_global:
                 self._global.release()
             sem.release()

@@ -107,7 +107,11 @@ class ReplicaConfigError(ValueError):
 
 
 class LoggedRequest(NamedTuple):
-    """One request as the server saw it; tests measure spacing with ``time`` (monotonic)."""
+    """One request as the server saw it.
+
+    ``time`` is ``time.monotonic()`` when the connection was ACCEPTED (the request's start,
+    as a portal's access log would see it); ``wall`` is the same instant as ``time.time()``.
+    """
 
     time: float
     wall: float
@@ -327,6 +331,18 @@ class _HTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 256
     owner: "ReplicaServer"
+    accept_times: dict[int, float]
+
+    def process_request(self, request, client_address):
+        # Stamp the connection in the accepting thread, before a handler thread exists:
+        # rate-limit tests measure spacing between request starts, and handler-thread
+        # scheduling would add tens of milliseconds of noise under load.
+        self.accept_times[id(request)] = time.monotonic()
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        self.accept_times.pop(id(request), None)
+        super().shutdown_request(request)
 
     def handle_error(self, request, client_address):
         # Clients that hang up mid-body (the fetcher aborting an oversized download) are
@@ -373,6 +389,7 @@ class ReplicaServer:
         self._stopping.clear()
         self._httpd = _HTTPServer((self.bind_host, self._want_port), _Handler)
         self._httpd.owner = self
+        self._httpd.accept_times = {}
         self._thread = threading.Thread(target=self._httpd.serve_forever,
                                         kwargs={"poll_interval": 0.05},
                                         name=f"replica:{self.port}", daemon=True)
@@ -450,7 +467,10 @@ class ReplicaServer:
 
     # -- request handling ---------------------------------------------------------------
     def _handle(self, h: _Handler, body: bytes) -> None:
-        now, wall = time.monotonic(), time.time()
+        accepted = h.server.accept_times.get(id(h.request))
+        now = time.monotonic()
+        wall = time.time() - (now - accepted if accepted is not None else 0.0)
+        now = accepted if accepted is not None else now
         raw_target = h.path
         host_header = h.headers.get("Host", "")
         if raw_target.startswith(("http://", "https://")):     # proxy-style absolute form
