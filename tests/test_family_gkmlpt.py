@@ -23,6 +23,9 @@ from ogi_scrape.sources.candidates import pick
 from ogi_scrape.sources.families import gkmlpt
 
 PORTALS = Path(__file__).resolve().parents[1] / "fixtures" / "portals"
+# Tiny delays, but patient timeouts: CI machines run other suites at the same time.
+SETTINGS = fast_settings(connect_timeout=15.0, read_timeout=15.0, attempt_timeout=30.0,
+                         total_budget=60.0)
 HOST = "zijin.gov.cn"
 DATA = json.loads((PORTALS / HOST / "gkmlpt.json").read_text("utf-8"))
 SID = DATA["sid"]
@@ -43,7 +46,7 @@ def source():
 
 def run(server, job):
     async def go():
-        async with Fetcher(fast_settings(), mirror=Mirror.from_replica(server)) as f:
+        async with Fetcher(SETTINGS, mirror=Mirror.from_replica(server)) as f:
             return await job(f)
     server.clear_requests()
     return asyncio.run(go())

@@ -25,6 +25,9 @@ from ogi_scrape.sources.candidates import pick
 from ogi_scrape.sources.families import adapter_for, hanweb
 
 PORTALS = Path(__file__).resolve().parents[1] / "fixtures" / "portals"
+# Tiny delays, but patient timeouts: CI machines run other suites at the same time.
+SETTINGS = fast_settings(connect_timeout=15.0, read_timeout=15.0, attempt_timeout=30.0,
+                         total_budget=60.0)
 HOST = "www.jiashan.gov.cn"
 BLOCKED_HOST = "www.haiyan.gov.cn"
 COLUMN_ID = "1229850102"
@@ -50,7 +53,7 @@ def registry():
 
 def run(server, job):
     async def go():
-        async with Fetcher(fast_settings(), mirror=Mirror.from_replica(server)) as f:
+        async with Fetcher(SETTINGS, mirror=Mirror.from_replica(server)) as f:
             return await job(f)
     server.clear_requests()
     return asyncio.run(go())

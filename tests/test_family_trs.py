@@ -23,6 +23,9 @@ from ogi_scrape.sources.candidates import pick
 from ogi_scrape.sources.families import trs
 
 PORTALS = Path(__file__).resolve().parents[1] / "fixtures" / "portals"
+# Tiny delays, but patient timeouts: CI machines run other suites at the same time.
+SETTINGS = fast_settings(connect_timeout=15.0, read_timeout=15.0, attempt_timeout=30.0,
+                         total_budget=60.0)
 HOST = "daixian.gov.cn"
 COLUMN = "/dxzw/zwgk/xxgknb/"
 OLD_COLUMN = "/dxzw/zfxxgk/xxgknb/index.html"
@@ -45,7 +48,7 @@ def source():
 
 def discover(server, source, **kw):
     async def go():
-        async with Fetcher(fast_settings(), mirror=Mirror.from_replica(server)) as f:
+        async with Fetcher(SETTINGS, mirror=Mirror.from_replica(server)) as f:
             return await trs.discover(source, f, **kw)
     server.clear_requests()
     return asyncio.run(go())
@@ -53,7 +56,7 @@ def discover(server, source, **kw):
 
 def fetch(server, url):
     async def go():
-        async with Fetcher(fast_settings(), mirror=Mirror.from_replica(server)) as f:
+        async with Fetcher(SETTINGS, mirror=Mirror.from_replica(server)) as f:
             return await f.get(url)
     return asyncio.run(go())
 
