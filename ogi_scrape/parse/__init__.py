@@ -81,7 +81,8 @@ def parse_bytes(data: bytes, *, name: str = "<bytes>", content_type: str | None 
     if year is None:
         year = year_from_text(head)
     mapping = map_document(lines, year)
-    checks = run_checks(mapping.template, year, mapping.cells, mapping.tables_found)
+    checks = run_checks(mapping.template, year, mapping.cells, mapping.tables_found,
+                        mapping.subtotals)
     extra = []
     if mapping.template == "unknown" and not any(mapping.tables_found.values()):
         if year is not None and year < 2019:

@@ -90,14 +90,30 @@ def _uncertain(codes, cells) -> bool:
     return any(UNCERTAIN_FLAGS & set(cells[c].flags) for c in codes if c in cells)
 
 
+def _subtotal_instances(tpl: T.Template, subtotals: dict[str, Cell]):
+    """(instance, [subtotal code], [item codes]) for every printed group subtotal."""
+    for code in subtotals:
+        _, _, group, column = code.split(".")
+        items = [f"s3.{r.key}.{column}" for r in tpl.s3_rows if r.key.startswith(group + ".")
+                 or (group == "other" and r.key == "other")]
+        if items:
+            yield f"{group}.{column}", [code], items
+
+
 def run_checks(template: str, year: int | None, cells: dict[str, Cell],
-               tables_found: dict[str, bool]) -> list[dict]:
+               tables_found: dict[str, bool], subtotals: dict[str, Cell] | None = None) -> list[dict]:
     if template not in T.FORMATS:
         return []
     tpl = T.load(template)
     out: list[dict] = []
     for rule in rules():
         kind = rule.get("kind")
+        if kind == "subtotals":
+            if subtotals:
+                both = {**cells, **subtotals}
+                out.extend(_sum_check(rule["id"], inst, left, right, both)
+                           for inst, left, right in _subtotal_instances(tpl, subtotals))
+            continue
         if kind == "types":
             out.append(_types_check(rule, cells))
             continue
@@ -109,30 +125,33 @@ def run_checks(template: str, year: int | None, cells: dict[str, Cell],
             out.append({"rule": rule["id"], "outcome": "not_assessable",
                         "detail": f"table of section {section} not read", "evidence": {}})
             continue
-        for instance, left, right in _expanded(rule["id"], tpl.id):
-            lsum, lev, lblanks, lprob = _sum_side(left, cells, True)
-            rsum, rev, rblanks, rprob = _sum_side(right, cells, False)
-            check = {"rule": rule["id"], "instance": instance,
-                     "evidence": {"left": lev, "right": rev}}
-            if lprob or rprob:
-                check.update(outcome="not_assessable", detail=lprob or rprob)
-            else:
-                blanks = lblanks + rblanks
-                note = f" ({blanks} blank cell(s) counted as 0)" if blanks else ""
-                if lsum == rsum:
-                    check.update(outcome="pass", detail=f"{lsum} = {rsum}{note}")
-                elif blanks:
-                    # Blank may mean 0 or "not filled in" (templates.md C1 leaves the 总计
-                    # column blank in every detail row): with blanks involved, a mismatch
-                    # proves nothing either way.
-                    check.update(outcome="not_assessable",
-                                 detail=f"{lsum} ≠ {rsum} with {blanks} blank cell(s): cannot tell "
-                                        "0 from not filled in")
-                else:
-                    check.update(outcome="fail", detail=f"{lsum} ≠ {rsum}",
-                                 attribution="parser" if _uncertain(left + right, cells) else "source")
-            out.append(check)
+        out.extend(_sum_check(rule["id"], instance, left, right, cells)
+                   for instance, left, right in _expanded(rule["id"], tpl.id))
     return out
+
+
+def _sum_check(rule_id: str, instance: str, left: list[str], right: list[str],
+               cells: dict[str, Cell]) -> dict:
+    lsum, lev, lblanks, lprob = _sum_side(left, cells, True)
+    rsum, rev, rblanks, rprob = _sum_side(right, cells, False)
+    check = {"rule": rule_id, "instance": instance, "evidence": {"left": lev, "right": rev}}
+    if lprob or rprob:
+        check.update(outcome="not_assessable", detail=lprob or rprob)
+        return check
+    blanks = lblanks + rblanks
+    note = f" ({blanks} blank cell(s) counted as 0)" if blanks else ""
+    if lsum == rsum:
+        check.update(outcome="pass", detail=f"{lsum} = {rsum}{note}")
+    elif blanks:
+        # Blank may mean 0 or "not filled in" (templates.md C1 leaves the 总计 column blank
+        # in every detail row): with blanks involved, a mismatch proves nothing either way.
+        check.update(outcome="not_assessable",
+                     detail=f"{lsum} ≠ {rsum} with {blanks} blank cell(s): cannot tell 0 from "
+                            "not filled in")
+    else:
+        check.update(outcome="fail", detail=f"{lsum} ≠ {rsum}",
+                     attribution="parser" if _uncertain(left + right, cells) else "source")
+    return check
 
 
 def _types_check(rule: dict, cells: dict[str, Cell]) -> dict:

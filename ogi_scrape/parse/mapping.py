@@ -54,6 +54,7 @@ class Mapping:
     tables_found: dict[str, bool]
     signature_hits: dict[str, int]
     notes: list[str] = field(default_factory=list)
+    subtotals: dict[str, Cell] = field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------- row catalogue
@@ -267,6 +268,11 @@ class _Placer:
                 g = Group(labels=g.labels, values=extra + g.values, html_row=g.html_row)
             self.matches.append(RowMatch(sec, spec.key, g, label=labels[i], order=order))
             return
+        if sec == "s3" and labels:
+            group = T.s3_groups().get(labels[-1].key)
+            if group:
+                self.matches.append(RowMatch(sec, f"subtotal.{group}", g, label=labels[-1], order=order))
+                return
         self.matches.append(RowMatch(sec, None, g, order=order))
 
 
@@ -311,6 +317,7 @@ class _Mapper:
         self.placer = placer
         self.tpl = T.load(template) if template in T.FORMATS else None
         self.cells: dict[str, Cell] = {}
+        self.subtotals: dict[str, Cell] = {}
         self.unreadable: list[dict] = []
         self.notes: list[str] = []
 
@@ -351,6 +358,7 @@ class _Mapper:
             self._unreadable(m, reason)
             return
         row_key = "s4" if m.section == "s4" else m.row_key
+        target = self.subtotals if row_key.startswith("subtotal.") else self.cells
         for key, col, tok in zip(keys, cols, slots):
             if m.section == "s4":
                 proc, out = key.split(".")
@@ -371,7 +379,7 @@ class _Mapper:
                 flags.append("label_inferred")
             if "filler_dropped" in how:
                 flags.append("position_inferred")
-            prior = self.cells.get(code)
+            prior = target.get(code)
             if prior is not None:
                 if prior.value.value == cv.value:
                     continue
@@ -383,10 +391,17 @@ class _Mapper:
                     self.notes.append(f"{code}: printed twice ({prior.value.raw!r} and {cv.raw!r})")
                     prior.flags.append("conflict")
                     continue
-            self.cells[code] = Cell(code, m.section, row, column, tok, cv, flags)
+            target[code] = Cell(code, m.section, row, column, tok, cv, flags)
 
     def run(self) -> None:
         matches = self.placer.matches
+        if self.tpl is not None and self.tpl.id == "gb2021" and \
+                any(m.row_key and m.row_key.startswith("other.") for m in matches):
+            # gb2021 splits （六） into three rows; a value row labelled （六）其他处理 above
+            # them is the group's subtotal, not gb2019's single `other` row.
+            for m in matches:
+                if m.section == "s3" and m.row_key == "other":
+                    m.row_key = "subtotal.other"
         self._infer_labels(matches)
         s4_done = False
         for m in matches:
@@ -410,8 +425,8 @@ class _Mapper:
             for i, m in enumerate(sec_matches):
                 if m.row_key or not any(t.text for t in m.group.values):
                     continue
-                prev = next((x for x in reversed(sec_matches[:i]) if x.row_key), None)
-                nxt = next((x for x in sec_matches[i + 1:] if x.row_key), None)
+                prev = next((x for x in reversed(sec_matches[:i]) if x.row_key in order), None)
+                nxt = next((x for x in sec_matches[i + 1:] if x.row_key in order), None)
                 if nxt is None:
                     continue
                 lo = order[prev.row_key] if prev else -1
@@ -452,17 +467,19 @@ def map_document(lines: list[Line], year: int | None) -> Mapping:
     placer.place(groups)
     template, basis = detect_template(placer, year)
     found_sections = {m.section for m in placer.matches if m.row_key and any(t.text for t in m.group.values)}
-    if template == "unknown" and found_sections and found_sections <= {"s4"} and year:
-        # Section 四 is identical in both formats, so its codes do not depend on this
-        # choice; the label only says which format was in force for the report year.
+    if template == "unknown" and found_sections and found_sections <= {"s3", "s4"} and year \
+            and sum(placer.sig_hits.values()) == 0:
+        # Only tables whose codes are the same in both formats were read (section 四, and
+        # section 三 without its （六） rows, which would have told the format): the codes do
+        # not depend on this choice; the label only says which format was in force that year.
         template = "gb2021" if year >= 2021 else "gb2019" if year >= 2019 else "unknown"
         if template != "unknown":
-            basis = (f"no discriminating header (only section 四, identical in both formats); "
-                     f"format in force for {year} assumed")
+            basis = (f"no discriminating header (only tables identical in both formats were "
+                     f"read); format in force for {year} assumed")
     mapper = _Mapper(placer, template)
     mapper.run()
     tables_found = {s: any(c.section == s for c in mapper.cells.values()) for s in ("s2", "s3", "s4")}
     return Mapping(template=template, template_basis=basis, cells=mapper.cells,
                    unreadable=mapper.unreadable, sections_seen=placer.sections_seen,
                    tables_found=tables_found, signature_hits=dict(placer.sig_hits),
-                   notes=mapper.notes)
+                   notes=mapper.notes, subtotals=mapper.subtotals)

@@ -62,6 +62,7 @@ class ParseResult:
     checks: list[dict]
     unreadable: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    subtotals: list[Value] = field(default_factory=list)
     parser_version: str = PARSER_VERSION
 
     def value_map(self) -> dict[str, int | Decimal | None]:
@@ -76,6 +77,7 @@ class ParseResult:
             "tables": self.tables,
             "values": [v.to_dict() for v in self.values],
             "checks": self.checks, "unreadable": self.unreadable, "notes": self.notes,
+            "subtotals": [v.to_dict() for v in self.subtotals],
         }
 
 
@@ -145,4 +147,5 @@ def build_result(mapping: Mapping, checks: list[dict], *, year, org, title, sour
     return ParseResult(template=template, template_basis=mapping.template_basis, year=year,
                        org=org, title=title, status=status, reasons=reasons, source=source,
                        tables=tables, values=values, checks=checks,
-                       unreadable=mapping.unreadable, notes=mapping.notes)
+                       unreadable=mapping.unreadable, notes=mapping.notes,
+                       subtotals=[_value(c) for c in mapping.subtotals.values()])

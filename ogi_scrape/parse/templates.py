@@ -153,6 +153,11 @@ def section_heading_rules() -> dict[str, dict]:
     return common()["sections"]
 
 
+def s3_groups() -> dict[str, str]:
+    """label key → group key for the section 三 outcome groups (subtotal rows)."""
+    return {label_key(m): g["key"] for g in common()["s3"]["groups"] for m in g["match"]}
+
+
 def s3_markers() -> tuple[str, ...]:
     return tuple(label_key(m) for m in common()["s3"]["markers"])
 
