@@ -25,6 +25,28 @@ from ogi_scrape.parse.tokens import Line, Token
 
 _SPLIT_NUMBERS = re.compile(r"\s+")
 SHORT_LINE = 40
+# No report row has more than 15 value cells, and the mapper trims blank cells at either
+# end of a row and refuses a row with more blanks than columns, so an empty-cell run longer
+# than this means the same as one of this length. Capping it keeps a page of a million
+# ``|`` (renderer filler or junk) from costing a Token per pipe.
+MAX_EMPTY_RUN = 64
+
+
+def _cap_empty_runs(parts: list[str]) -> list[str]:
+    """Shorten runs of empty cells within one line to ``MAX_EMPTY_RUN``."""
+    if len(parts) <= MAX_EMPTY_RUN:
+        return parts
+    out: list[str] = []
+    run = 0
+    for p in parts:
+        if p.strip():
+            run = 0
+        else:
+            run += 1
+            if run > MAX_EMPTY_RUN:
+                continue
+        out.append(p)
+    return out
 
 
 @dataclass
@@ -63,11 +85,18 @@ def read_text(text: str) -> TextDocument:
     conv = _convention(raw_lines)
     lines: list[Line] = []
     pending_sep = False   # convention B: a separator seen since the last cell
+    empty_run = 0         # consecutive lines that were one empty cell each
     last_index = len(raw_lines) - 1
     for n, raw in enumerate(raw_lines):
         lineno = n + 1
         stripped = raw.strip()
         is_last = n == last_index
+        if stripped == "|" or (conv == "C" and raw and not stripped):
+            if empty_run >= MAX_EMPTY_RUN:
+                continue  # see MAX_EMPTY_RUN: one more empty cell changes nothing
+            empty_run += 1
+        elif stripped:
+            empty_run = 0
         if conv == "B" and stripped == "|":
             if pending_sep:   # two separators in a row: an empty cell between them
                 lines.append(Line([Token.of("", source="text", line=lineno)], kind="text",
@@ -75,7 +104,7 @@ def read_text(text: str) -> TextDocument:
             pending_sep = True
             continue
         if conv in ("A", "B") and "|" in raw:
-            parts = raw.split("|")
+            parts = _cap_empty_runs(raw.split("|"))
             tail = parts.pop()
             cells = [Token.of(p, source="text", line=lineno) for p in parts]
             if tail.strip():

@@ -67,8 +67,15 @@ def nfkc(text: str) -> str:
 
 
 def clean_cell(text: str) -> str:
-    """Printed text of a cell: NFKC (full-width digits, nbsp), whitespace folded and trimmed."""
-    return _WS_RE.sub(" ", nfkc(text)).strip()
+    """Printed text of a cell: NFKC (full-width digits, nbsp), whitespace folded and trimmed.
+
+    Every cell and every text line goes through here, so the common cases are cheap: NFKC
+    is the identity on ASCII, and ``str.split`` folds whitespace (the same characters as
+    ``\\s``) faster than a regex substitution.
+    """
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return " ".join(text.split())
 
 
 def strip_enumerator(text: str) -> str:
