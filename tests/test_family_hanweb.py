@@ -177,3 +177,18 @@ def test_iframe_column_page_has_no_datastore():
 def test_the_replica_data_file_is_not_served(server):
     with pytest.raises(NotFound):
         run(server, lambda f: f.get(f"http://{HOST}/jpage.json"))
+
+
+def test_scrape_command_ends_blocked_with_exit_code_4(tmp_path, capsys):
+    from ogi_scrape.cli import main
+    from ogi_scrape.errors import EXIT_BLOCKED
+
+    root = tmp_path / "portals"
+    root.mkdir()
+    (root / BLOCKED_HOST).symlink_to(PORTALS / BLOCKED_HOST, target_is_directory=True)
+    code = main(["scrape", "--county", "海盐县", "--year", "2024", "--mirror", str(root),
+                 "--out", str(tmp_path / "out")])
+    out = capsys.readouterr()
+    assert code == EXIT_BLOCKED
+    assert "blocked" in out.out + out.err and "412" in out.out + out.err
+    assert "Traceback" not in out.out + out.err
