@@ -149,3 +149,12 @@ def test_nested_tree_and_escaped_titles():
     sid, tree = gkmlpt.read_config(text)
     assert sid == "abc123" and gkmlpt.report_categories(tree) == [7]
     assert gkmlpt.unescape_title("%u7D2B%u91D1%u53BF2024") == "紫金县2024"
+
+
+def test_content_path_must_follow_the_id_rule(server):
+    post = DATA["articles"][0]["id"]
+    good = f"http://{HOST}/gkmlpt/content/{post // 1_000_000}/{post // 1000}/post_{post}.html"
+    bad = f"http://{HOST}/gkmlpt/content/{post // 1_000_000}/{post // 1000 + 1}/post_{post}.html"
+    assert run(server, lambda f: f.get(good)).status == 200
+    with pytest.raises(NotFound):
+        run(server, lambda f: f.get(bad))

@@ -192,3 +192,9 @@ def test_scrape_command_ends_blocked_with_exit_code_4(tmp_path, capsys):
     assert code == EXIT_BLOCKED
     assert "blocked" in out.out + out.err and "412" in out.out + out.err
     assert "Traceback" not in out.out + out.err
+
+
+def test_dataproxy_answers_an_empty_store_for_an_unknown_column(server):
+    r = run(server, lambda f: f.post(f"http://{HOST}{PROXY}?startrecord=1&endrecord=45&perpage=15",
+                                     data={"columnid": "999", "unitid": "1"}))
+    assert "<totalrecord>0</totalrecord>" in r.text and "<record>" not in r.text
