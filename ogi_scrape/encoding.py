@@ -29,7 +29,8 @@ PRESCAN_BYTES = 4096
 class Decoded:
     text: str
     encoding: str   # the Python codec actually used
-    source: str     # header | bom | meta | utf-8 | gb18030 | detected | fallback
+    source: str     # header | bom | meta | utf-8 | gb18030 | detected | fallback; "+replace"
+                    # when a few undecodable bytes became U+FFFD (see decode)
 
 
 def normalize_label(label: str | None) -> str | None:
@@ -74,6 +75,7 @@ def _strict(data: bytes, encoding: str) -> str | None:
 
 _ASCII_BYTES = bytes(range(128))
 MIN_UTF8_EVIDENCE = 6   # non-ASCII bytes (two CJK characters) before trusting UTF-8 validity
+MAX_NEAR_ERRORS = 8     # undecodable sequences tolerated in a page (or one per 1,000 bytes)
 
 
 def _likely_utf8(data: bytes) -> str | None:
@@ -108,6 +110,24 @@ def decode(data: bytes, content_type: str | None = None) -> Decoded:
         text = _strict(data, enc)
         if text is not None:
             return Decoded(text, enc, enc)
+    # Nothing decodes strictly. A few corrupt bytes (a cut download, a stray byte in a Word
+    # paste) do not change a page's encoding, but they do fool the statistical detector:
+    # a GBK report with two bad bytes came back as ISO-8859-5, every label mojibake. So a
+    # declared or dominant encoding that decodes all but a handful of bytes wins first.
+    best_near: tuple[int, str, str, str] | None = None
+    for enc, source in [*declared, ("utf-8", "utf-8"), ("gb18030", "gb18030")]:
+        if not enc:
+            continue
+        try:
+            text = data.decode(enc, "replace")
+        except LookupError:
+            continue
+        errors = text.count("\ufffd")
+        if best_near is None or errors < best_near[0]:
+            best_near = (errors, text, enc, source)
+    if best_near is not None and best_near[0] <= max(MAX_NEAR_ERRORS, len(data) // 1000):
+        errors, text, enc, source = best_near
+        return Decoded(text, enc, f"{source}+replace")
     try:
         from charset_normalizer import from_bytes
 
