@@ -181,16 +181,40 @@ def test_many_small_batches_are_compacted_and_stay_correct(tmp_path):
     assert sorted(pd.read_parquet(tmp_path / "reports").version) == [1] * 9 + [2]
 
 
-def test_old_snapshots_are_collected_and_leftovers_removed(tmp_path):
+def test_old_snapshots_are_recycled_and_leftovers_removed(tmp_path):
     ds = Dataset(tmp_path, keep=1)
-    for rev in range(4):
-        ds.upsert([synthetic_report(0, year=2024, revision=rev)])
+    for rev in range(6):
+        ds.upsert([synthetic_report(0, year=2024, revision=rev), synthetic_report(rev + 1, year=2020)])
     snaps = sorted(p.name for p in (tmp_path / "snapshots").iterdir())
-    assert snaps == ["00000003", "00000004"]
-    (tmp_path / "snapshots" / ".tmp-00000005-999").mkdir()          # a killed writer's leftover
+    assert snaps == ["00000004", "00000005", "00000006"]        # spare, kept, current
+    (tmp_path / "snapshots" / ".tmp-00000007-999").mkdir()      # a killed writer's leftover
+    (tmp_path / "snapshots" / "00000009").mkdir()               # built, killed before the swap
     ds.upsert([synthetic_report(1, year=2024)])
     assert not list((tmp_path / "snapshots").glob(".tmp-*"))
-    assert os.readlink(tmp_path / "current") == "snapshots/00000005"
+    assert not (tmp_path / "snapshots" / "00000009").exists()
+    assert os.readlink(tmp_path / "current") == "snapshots/00000007"
+
+
+def test_every_snapshot_holds_exactly_its_manifest(tmp_path):
+    """Recycled trees are edited into the new state: no stale file may survive in them."""
+    import json
+    ds = Dataset(tmp_path, keep=1, max_files=2)
+    for rev in range(7):
+        ds.upsert([synthetic_report(rev % 3, year=2024, revision=rev),
+                   synthetic_report(10 + rev, year=2020 + rev % 2, division_code="110101")])
+        for snap in (tmp_path / "snapshots").iterdir():
+            manifest = json.loads((snap / "_dataset.json").read_text())
+            listed = {f"{t}/{part}/{name}" for t, info in manifest["tables"].items()
+                      for part, files in info["partitions"].items() for name in files}
+            on_disk = {str(p.relative_to(snap)) for p in snap.rglob("*.parquet")}
+            assert on_disk == listed, snap.name
+            for t, info in manifest["tables"].items():
+                for part, files in info["partitions"].items():
+                    for name, rows in files.items():
+                        assert pq.read_metadata(snap / t / part / name).num_rows == rows
+    values = pd.read_parquet(tmp_path / "values")
+    assert not values.duplicated(["report_key", "code"]).any()
+    assert len(pd.read_parquet(tmp_path / "reports")) == 3 + 7
 
 
 def test_wide_views_match_the_long_table(tmp_path):

@@ -21,14 +21,14 @@ from ogi_scrape.dataset.synthetic import synthetic_report
 TABLES = ("reports", "values", "checks", "report_versions", "wide_s4")
 DIVISIONS = ("513322", "110101")
 YEARS = (2020, 2024)
-N = 20
+N = 12
 
 CHILD = f"""
 import sys, time
 from ogi_scrape.dataset import Dataset
 from ogi_scrape.dataset.synthetic import synthetic_report
 items = [synthetic_report(i, year=y, division_code=d, revision=i % 2)
-         for i in range({N} + 15) for y in {YEARS!r} for d in {DIVISIONS!r}]
+         for i in range({N} + 8) for y in {YEARS!r} for d in {DIVISIONS!r}]
 ds = Dataset(sys.argv[1])
 print("start", flush=True)
 t = time.perf_counter()
@@ -72,7 +72,10 @@ def spawn(root: Path) -> subprocess.Popen:
 
 def test_kill_at_any_moment_leaves_old_or_new_dataset(tmp_path):
     base = tmp_path / "base"
-    Dataset(base).upsert(base_items())
+    items = base_items()
+    for third in (items[0::3], items[1::3], items[2::3]):   # three publishes: the child's
+        Dataset(base).upsert(third)                          # publish recycles an old tree
+    assert len(list((base / "snapshots").iterdir())) == 3
     old = (pandas_digest(base), duckdb_digest(base))
 
     full = tmp_path / "full"

@@ -13,13 +13,25 @@ builds a complete new snapshot in ``snapshots/.tmp-*`` (unchanged files are hard
 touched partitions cost I/O), fsyncs it, renames it into place and then replaces the
 ``current`` symlink — a single atomic rename on POSIX. Before that rename readers see the old
 snapshot, after it the new one; there is no moment in between. Leftover ``.tmp-*`` directories
-of a killed writer are deleted by the next writer (it holds the lock, so they are dead), and
-old snapshots are garbage-collected, keeping ``keep`` previous ones for readers that resolved
-the pointer just before a publish.
+of a killed writer are deleted by the next writer (it holds the lock, so they are dead).
+
+Cost of a publish: a snapshot tree has one directory per table × year × province, and on a
+busy ext4 disk creating and deleting thousands of directories per publish took seconds. So an
+old snapshot is not deleted but *recycled*: the next publish renames the oldest unneeded tree
+to ``.tmp-*`` and edits it into the new state (unlink the files that left, hard-link the ones
+that came, write the new ones). Its contents are exactly its manifest (published snapshots are
+immutable and file names are unique per snapshot id), so the edit is a diff of two manifests
+and costs in proportion to what changed, not to the size of the dataset. ``keep`` previous
+snapshots stay untouched for readers that resolved the pointer just before a publish.
+
+Durability: new files, the manifest and every directory whose entries changed are fsynced
+before the pointer moves; the pointer's directory after. A kill needs none of that (rename is
+atomic); a power cut relies on it plus the journal's ordering of metadata (ext4, xfs, apfs).
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -42,6 +54,7 @@ from ogi_scrape.dataset.schema import SCHEMA_VERSION, TABLES, with_metadata
 MANIFEST = "_dataset.json"
 POINTER = "current"
 _SNAP_RE = re.compile(r"^\d{8}$")
+_FSYNC_MAX = 64   # above this many files + directories to flush, call os.sync() once
 
 
 def partition_dir(year: int, province_id: str) -> str:
@@ -122,21 +135,44 @@ class Store:
         snaps.mkdir(parents=True, exist_ok=True)
         for leftover in snaps.glob(".tmp-*"):      # a killed writer's half-built snapshot
             shutil.rmtree(leftover, ignore_errors=True)
+        for p in snaps.iterdir():                  # built, but killed before the pointer moved
+            if _SNAP_RE.match(p.name) and (parent is None or p.name > parent.id):
+                shutil.rmtree(p, ignore_errors=True)
         ids = [int(p.name) for p in snaps.iterdir() if _SNAP_RE.match(p.name)]
         new_id = f"{max(ids, default=0) + 1:08d}"
-        return SnapshotBuilder(self, parent, new_id, snaps / f".tmp-{new_id}-{os.getpid()}")
+        tmp = snaps / f".tmp-{new_id}-{os.getpid()}"
+        donor = self._garbage(parent)[:1]
+        recycled = None
+        if donor:
+            try:
+                recycled = json.loads((snaps / donor[0] / MANIFEST).read_text("utf-8"))
+                os.rename(snaps / donor[0], tmp)
+            except (OSError, ValueError):          # unreadable: delete it instead of reusing it
+                shutil.rmtree(snaps / donor[0], ignore_errors=True)
+                recycled = None
+        if recycled is None:
+            tmp.mkdir()
+        return SnapshotBuilder(self, parent, new_id, tmp, recycled)
+
+    def _garbage(self, current: Snapshot | None) -> list[str]:
+        """Snapshots older than ``current`` and the ``keep`` before it, oldest first."""
+        if current is None:
+            return []
+        snaps = sorted(p.name for p in (self.root / "snapshots").iterdir() if _SNAP_RE.match(p.name))
+        older = [s for s in snaps if s < current.id]
+        return older[: max(0, len(older) - self.keep)]
 
     def publish(self, builder: "SnapshotBuilder", summary: dict) -> Snapshot:
         final = self.root / "snapshots" / builder.id
         builder.finish(summary)
         os.rename(builder.path, final)
         _fsync_path(final.parent, directory=True)
-        self._swap_symlink(POINTER, f"snapshots/{builder.id}")
-        for table in TABLES:
+        for table in TABLES:                 # stable paths; dangle until the first pointer exists
             if not (self.root / table).is_symlink():
                 self._swap_symlink(table, f"{POINTER}/{table}")
+        self._swap_symlink(POINTER, f"snapshots/{builder.id}")
         _fsync_path(self.root, directory=True)
-        self.gc()
+        self.gc(spare=1)
         return Snapshot(builder.id, final, builder.manifest)
 
     def _swap_symlink(self, name: str, target: str) -> None:
@@ -146,33 +182,39 @@ class Store:
         os.symlink(target, tmp)
         os.replace(tmp, self.root / name)
 
-    def gc(self) -> list[str]:
-        """Delete snapshots older than the current one and the ``keep`` before it."""
-        cur = self.current()
-        if cur is None:
-            return []
-        snaps = sorted(p.name for p in (self.root / "snapshots").iterdir() if _SNAP_RE.match(p.name))
-        older = [s for s in snaps if s < cur.id]
-        doomed = older[: max(0, len(older) - self.keep)]
+    def gc(self, spare: int = 0) -> list[str]:
+        """Delete unneeded snapshots, leaving the newest ``spare`` of them for the next publish
+        to recycle."""
+        doomed = self._garbage(self.current())
+        doomed = doomed[: max(0, len(doomed) - spare)]
         for s in doomed:
             shutil.rmtree(self.root / "snapshots" / s, ignore_errors=True)
         return doomed
 
 
 class SnapshotBuilder:
-    """Collects the files of a new snapshot: links to unchanged files, new files for changes."""
+    """Turns a fresh or recycled directory into the new snapshot: links to unchanged files,
+    new files for changes; ``finish`` removes what the recycled tree had and the new one lacks."""
 
-    def __init__(self, store: Store, parent: Snapshot | None, id: str, path: Path):
+    def __init__(self, store: Store, parent: Snapshot | None, id: str, path: Path,
+                 recycled: dict | None = None):
         self.store, self.parent, self.id, self.path = store, parent, id, path
         self.manifest: dict = {"tables": {t: {"partitions": {}} for t in TABLES}}
         self._seq = 0
-        self._dirs: set[Path] = set()
-        path.mkdir(parents=True)
+        self._recycled = recycled or {"tables": {}}
+        self._dirs: set[Path] = set()       # directories that exist in the tree
+        self._changed: set[Path] = set()    # directories whose entries changed (to fsync)
+        self._written: list[Path] = []      # new files (to fsync)
+
+    def _had(self, table: str, part: str) -> dict:
+        return self._recycled["tables"].get(table, {}).get("partitions", {}).get(part, {})
 
     def _dir(self, table: str, part: str) -> Path:
         d = self.path / table / part
         if d not in self._dirs:
-            d.mkdir(parents=True, exist_ok=True)
+            if not self._had(table, part):
+                d.mkdir(parents=True, exist_ok=True)
+                self._changed.update({d.parent, d.parent.parent})
             self._dirs.add(d)
         return d
 
@@ -181,13 +223,18 @@ class SnapshotBuilder:
 
     def link(self, table: str, part: str, name: str) -> None:
         """Carry an unchanged file over from the parent snapshot (hard link: no copy, no rewrite)."""
+        rows = self.parent.partitions(table)[part][name]
+        if name in self._had(table, part):          # a recycled tree already holds this very file
+            self._record(table, part, name, rows)
+            return
         src = self.parent.path / table / part / name
-        dst = self._dir(table, part) / name
+        d = self._dir(table, part)
         try:
-            os.link(src, dst)
+            os.link(src, d / name)
         except OSError:                      # a filesystem without hard links: copy instead
-            shutil.copy2(src, dst)
-        self._record(table, part, name, self.parent.partitions(table)[part][name])
+            shutil.copy2(src, d / name)
+        self._changed.add(d)
+        self._record(table, part, name, rows)
 
     def link_partition(self, table: str, part: str) -> None:
         for name in self.parent.files(table, part):
@@ -198,20 +245,40 @@ class SnapshotBuilder:
             return
         name = f"part-{self.id}-{self._seq}.parquet"
         self._seq += 1
-        path = self._dir(table, part) / name
+        d = self._dir(table, part)
+        path = d / name
         schema = with_metadata(TABLES[table], table)
         if not data.schema.equals(schema):
             data = data.cast(schema)
         pq.write_table(data.replace_schema_metadata(schema.metadata), path,
                        compression="zstd", write_statistics=True)
-        _fsync_path(path)
+        self._written.append(path)
+        self._changed.add(d)
         self._record(table, part, name, data.num_rows)
 
     def write_rows(self, table: str, part: str, rows: list[dict]) -> None:
         if rows:
             self.write(table, part, table_from_rows(rows, TABLES[table]))
 
+    def _drop_leftovers(self) -> None:
+        """Remove from a recycled tree every file (and emptied partition) the new state lacks."""
+        for table, info in self._recycled["tables"].items():
+            keep_parts = self.manifest["tables"].get(table, {}).get("partitions", {})
+            for part, files in info.get("partitions", {}).items():
+                keep = keep_parts.get(part, {})
+                d = self.path / table / part
+                for name in files:
+                    if name not in keep:
+                        with contextlib.suppress(FileNotFoundError):
+                            os.unlink(d / name)
+                        self._changed.add(d)
+                if not keep:
+                    with contextlib.suppress(OSError):
+                        d.rmdir()
+                        self._changed.add(d.parent)
+
     def finish(self, summary: dict) -> None:
+        self._drop_leftovers()
         for t in self.manifest["tables"].values():
             t["rows"] = sum(sum(files.values()) for files in t["partitions"].values())
         self.manifest.update({
@@ -225,13 +292,22 @@ class SnapshotBuilder:
             "last_upsert": summary,
         })
         for table in TABLES:                          # every table exists, even when empty
-            (self.path / table).mkdir(exist_ok=True)
-        (self.path / MANIFEST).write_text(json.dumps(self.manifest, ensure_ascii=False, indent=1,
-                                                     sort_keys=True), "utf-8")
-        _fsync_path(self.path / MANIFEST)
-        for d in sorted({*self._dirs, *(p.parent for p in self._dirs),
-                         *(self.path / t for t in TABLES), self.path}, key=lambda p: -len(p.parts)):
-            _fsync_path(d, directory=True)
+            if not (self.path / table).is_dir():
+                (self.path / table).mkdir()
+                self._changed.add(self.path)
+        tmp = self.path / f".{MANIFEST}.tmp"
+        tmp.write_text(json.dumps(self.manifest, ensure_ascii=False, indent=1, sort_keys=True), "utf-8")
+        os.replace(tmp, self.path / MANIFEST)
+        self._written.append(self.path / MANIFEST)
+        self._changed.add(self.path)
+        changed = [d for d in self._changed if d.is_dir()]
+        if len(changed) + len(self._written) > _FSYNC_MAX:   # one sync beats thousands of fsyncs
+            os.sync()
+        else:
+            for f in self._written:
+                _fsync_path(f)
+            for d in sorted(changed, key=lambda p: -len(p.parts)):
+                _fsync_path(d, directory=True)
 
 
 def read_file(path: Path, columns: list[str] | None = None) -> pa.Table:
