@@ -333,3 +333,47 @@ def test_unused_reportmeta_fields_are_optional():
     m = ReportMeta(division_code="513322", body_name="泸定县人民政府", year=2024, content_sha256="a" * 64)
     m.validate()
     assert m.province_id == "51"
+
+
+def test_codes_outside_the_code_book_stay_in_the_long_table(tmp_path):
+    meta, parsed = synthetic_report(0)
+    parsed["values"].append({"code": "s2.extra_row.count", "value": 7, "raw": "7", "unit": None,
+                             "flags": ["annotated"], "provenance": {"source": "html", "table": 1}})
+    ds = Dataset(tmp_path)
+    ds.upsert([(meta, parsed)])
+    row = ds.read("values", code="s2.extra_row.count").to_pylist()
+    assert [(r["section"], r["row"], r["column"], r["value"]) for r in row] == [("s2", "extra_row", "count", 7)]
+    assert "s2.extra_row.count" not in ds.read("wide_s2").schema.names
+
+
+def test_concurrent_writers_are_serialised_and_both_land(tmp_path):
+    import threading
+    errors = []
+
+    def write(seeds):
+        try:
+            for s in seeds:
+                Dataset(tmp_path).upsert([synthetic_report(s, year=2024)])
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(range(k, 12, 2),)) for k in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    reports = pd.read_parquet(tmp_path / "reports")
+    assert sorted(reports.report_key) == sorted(report_key(synthetic_report(s)[0]) for s in range(12))
+    assert len(pd.read_parquet(tmp_path / "values")) == sum(len(synthetic_report(s)[1]["values"]) for s in range(12))
+
+
+def test_a_failed_parse_is_recorded_without_numbers(tmp_path):
+    meta, parsed = synthetic_report(0)
+    parsed = {**parsed, "status": "failed", "reasons": ["no standard table found"], "values": [],
+              "checks": [], "tables": {"s2": False, "s3": False, "s4": False}, "template": "unknown"}
+    Dataset(tmp_path).upsert([(meta, parsed)])
+    rep = pd.read_parquet(tmp_path / "reports").iloc[0]
+    assert rep.status == "failed" and list(rep.reasons) == ["no standard table found"] and rep.n_values == 0
+    wide = pd.read_parquet(tmp_path / "wide_s3")
+    assert len(wide) == 1 and wide.filter(like="s3.").isna().all(axis=None)
