@@ -1,0 +1,318 @@
+"""Hostile and broken inputs: the parser must answer every one of them, quickly and honestly.
+
+Pages reach the parser from a crawl of thousands of portals: cut downloads, corrupt bytes,
+Word pastes with absurd spans, binary attachments served as HTML, junk. For each input we
+require: no exception and no hang (a generous wall-clock bound is only a hang guard; the
+timing claims live in benchmarks/), a status that is not ``ok`` when the tables are damaged
+(with reasons), and never a number that the input did not print.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import time
+import unicodedata
+from pathlib import Path
+
+import pytest
+from lxml import etree, html as lxml_html
+
+import reportgen as G
+from ogi_scrape.encoding import decode
+from ogi_scrape.parse import parse_bytes
+
+HANG_GUARD = 30.0   # seconds; a real hang or blow-up takes minutes
+pytestmark = pytest.mark.timeout(60)
+
+
+def timed_parse(data: bytes, **kw):
+    start = time.perf_counter()
+    result = parse_bytes(data, **kw)
+    elapsed = time.perf_counter() - start
+    assert elapsed < HANG_GUARD, f"parse took {elapsed:.1f} s"
+    assert result.status in ("ok", "partial", "failed")
+    if result.status != "ok":
+        assert result.reasons, "a result that is not ok must say why"
+    json.dumps(result.to_dict(), ensure_ascii=False)   # always serialisable
+    return result
+
+
+def visible_text(data: bytes, kind: str) -> str:
+    """The input as a reader sees it, decoded the parser's way, NFKC, no whitespace."""
+    text = decode(data).text.replace("\x00", "")
+    if kind == "html" and text.strip():
+        try:
+            text = lxml_html.document_fromstring(text).text_content()
+        except (etree.ParserError, ValueError):
+            pass
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def assert_no_invented_numbers(result, data: bytes, kind: str = "html") -> None:
+    seen = visible_text(data, kind)
+    for v in result.values:
+        if v.value is not None:
+            assert "".join(v.raw.split()) in seen, f"{v.code}={v.value} from {v.raw!r}: not printed"
+
+
+@pytest.fixture(scope="module")
+def report():
+    return G.make_report(random.Random(20240101), "gb2021")
+
+
+@pytest.fixture(scope="module")
+def plain_page(report) -> bytes:
+    """A report page whose value cells are plain ``<td>N</td>`` (so a cut's position is clear)."""
+    return G.render_html(report, random.Random(7), G.Style()).encode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def word_page(report) -> bytes:
+    style = G.Style(split_spans=0.5, nbsp=0.5, br_headers=True, word_markup=True)
+    return G.render_html(report, random.Random(8), style).encode("utf-8")
+
+
+def test_the_pages_used_below_parse_ok(report, plain_page, word_page):
+    """Baseline: the intact pages are read exactly, so every failure below is the damage's."""
+    for page in (plain_page, word_page):
+        result = timed_parse(page, name="intact.html")
+        assert result.status == "ok", result.reasons
+        assert result.value_map() == report.values
+
+
+# ----------------------------------------------------------------------------- truncation
+def _cut_offsets(size: int, n: int = 70) -> list[int]:
+    rnd = random.Random(size)
+    return sorted({0, 1, size - 1, *(size * i // n for i in range(1, n)), *rnd.sample(range(size), 30)})
+
+
+@pytest.mark.parametrize("page_name", ["plain_page", "word_page"])
+def test_truncated_html_is_never_ok_while_its_tables_are_cut(page_name, request, report):
+    page: bytes = request.getfixturevalue(page_name)
+    last_cell_end = page.rfind(b"</td>")     # the tables are whole once this is in the prefix
+    if page_name == "word_page":
+        last_cell_end = page.rfind(b"</span>", 0, last_cell_end) if b"</span>" in page[
+            page.rfind(b"<td", 0, last_cell_end):last_cell_end] else last_cell_end
+    statuses = []
+    for cut in _cut_offsets(len(page)):
+        prefix = page[:cut]
+        result = timed_parse(prefix, name=f"cut-at-{cut}.html", kind="html")
+        assert_no_invented_numbers(result, prefix)
+        if cut < last_cell_end:
+            assert result.status != "ok", f"cut at {cut} of {len(page)} still ok"
+        statuses.append(result.status)
+        for v in result.values:                 # what survived the cut is the truth or flagged
+            if v.value is not None and v.value != report.values[v.code]:
+                assert result.status != "ok"
+    assert "failed" in statuses and "partial" in statuses
+
+
+@pytest.mark.parametrize("convention", ["row", "cell"])
+def test_truncated_text_is_never_ok_while_its_tables_are_cut(convention, report):
+    text = G.render_text(report, random.Random(3), convention).encode("utf-8")
+    last_value_end = text.rfind(b"|")      # after the last cell's closing pipe all is printed
+    for cut in _cut_offsets(len(text)):
+        prefix = text[:cut]
+        result = timed_parse(prefix, name=f"cut-at-{cut}.txt", kind="text")
+        assert_no_invented_numbers(result, prefix, "text")
+        if cut <= last_value_end:
+            assert result.status != "ok", f"cut at {cut} of {len(text)} still ok"
+        truncated = [v for v in result.values if "truncated" in v.flags]
+        assert all(v.value is None for v in truncated)
+
+
+def test_deleted_bytes_never_give_a_silently_wrong_checked_table(plain_page, report):
+    rnd = random.Random(99)
+    for _ in range(40):
+        page = bytearray(plain_page)
+        for _ in range(rnd.randint(1, 5)):
+            start = rnd.randrange(len(page))
+            del page[start:start + rnd.randint(1, 40)]
+        data = bytes(page)
+        result = timed_parse(data, name="holes.html")
+        assert_no_invented_numbers(result, data)
+        if result.status == "ok":
+            # Sections 三 and 四 are guarded by the 勾稽 checks: a damaged number there cannot
+            # pass as ok. (A cell whose text the damage removed reads blank: no number, flagged.)
+            wrong = {v.code for v in result.values if v.section in ("s3", "s4")
+                     and v.value is not None and v.value != report.values[v.code]}
+            assert not wrong, f"ok with wrong {sorted(wrong)[:5]}"
+
+
+# ----------------------------------------------------------------------------- spans, nesting, size
+def test_absurd_spans_in_a_report_are_clamped(plain_page):
+    text = plain_page.decode("utf-8")
+    for attr in ('rowspan="', 'colspan="'):
+        i = text.find(attr, text.find("三、收到和处理"))
+        j = text.index('"', i + len(attr))
+        hostile = (text[:i + len(attr)] + "99999999" + text[j:]).encode("utf-8")
+        result = timed_parse(hostile, name=f"{attr[:-2]}-99999999.html")
+        assert_no_invented_numbers(result, hostile)
+        assert result.tables["s2"] and result.tables["s4"]
+
+
+@pytest.mark.parametrize("attr", ["rowspan", "colspan"])
+def test_a_lone_table_with_a_huge_span(attr):
+    page = (f'<table><tr><td {attr}="99999999">二、主动公开</td><td>7</td></tr>'
+            '<tr><td>规章</td><td>1</td><td>2</td><td>3</td></tr></table>').encode()
+    result = timed_parse(page, name=f"{attr}.html")
+    assert result.status == "failed"
+    assert_no_invented_numbers(result, page)
+
+
+def test_four_hundred_nested_tables():
+    page = (b"<html><body>" + b"<table><tr><td>" * 400 + "规章 1 2 3".encode() +
+            b"</td></tr></table>" * 400 + b"</body></html>")
+    result = timed_parse(page, name="nested.html")
+    assert result.status == "failed" and any("not an annual report" in r for r in result.reasons)
+
+
+def test_hundred_thousand_nested_divs_and_spans():
+    page = (b"<html><body>" + b"<div><span>" * 100_000 + "二、主动公开政府信息情况".encode() +
+            b"</span></div>" * 100_000 + b"</body></html>")
+    result = timed_parse(page, name="deep.html")
+    assert result.status == "failed" and result.reasons
+
+
+def test_a_row_of_four_hundred_thousand_cells():
+    page = "<table><tr><td>规章</td>".encode() + b"<td>1</td>" * 400_000 + b"</tr></table>"
+    result = timed_parse(page, name="wide.html")
+    assert result.status == "failed"
+    assert_no_invented_numbers(result, page)
+
+
+def test_a_table_of_ten_thousand_rows(report):
+    rows = "".join(f"<tr><td>规章</td><td>{i}</td><td>{i + 1}</td><td>{i + 2}</td></tr>"
+                   for i in range(10_000))
+    page = f"<html><body><p>二、主动公开政府信息情况</p><table>{rows}</table></body></html>".encode()
+    result = timed_parse(page, name="long.html")
+    assert result.status != "ok"
+    assert_no_invented_numbers(result, page)
+
+
+# ----------------------------------------------------------------------------- not a page at all
+JUNK = {
+    "random": bytes(random.Random(1).randrange(256) for _ in range(200_000)),
+    "png": b"\x89PNG\r\n\x1a\n" + bytes(random.Random(2).randrange(256) for _ in range(5000)),
+    "pdf": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\n" + bytes(range(256)) * 20,
+    "docx": b"PK\x03\x04" + bytes(range(256)) * 20,
+}
+
+
+@pytest.mark.parametrize("what", sorted(JUNK))
+def test_binary_junk_fails_with_a_reason(what):
+    result = timed_parse(JUNK[what], name=f"junk.{what}")
+    assert result.status == "failed" and result.values == []
+    if what == "random":
+        # 200 kB of random bytes contain "<p" or "<td" by chance, so they may be sniffed as
+        # HTML; either way the answer is a failure that says why.
+        assert "binary" in result.reasons[0] or "not an annual report" in result.reasons[0]
+    else:
+        assert "binary" in result.reasons[0]
+
+
+@pytest.mark.parametrize("data", [b"", b" ", b"\n\n\t  \r\n" * 1000])
+def test_empty_and_whitespace_files_fail_with_a_reason(data):
+    result = timed_parse(data, name="empty.html")
+    assert result.status == "failed" and result.values == []
+    assert any("empty" in r for r in result.reasons)
+
+
+def test_a_file_of_only_a_byte_order_mark():
+    result = timed_parse(b"\xef\xbb\xbf", name="bom.html")
+    assert result.status == "failed" and result.values == [] and result.reasons
+
+
+@pytest.mark.parametrize("data", [b"|" * 1_000_000, b"|\n" * 1_000_000, b"| " * 1_000_000,
+                                  b"0 | " * 250_000 + b"\n"])
+def test_a_million_pipes(data):
+    result = timed_parse(data, name="pipes.txt", kind="text")
+    assert result.status == "failed"
+    assert_no_invented_numbers(result, data, "text")
+
+
+# ----------------------------------------------------------------------------- encodings
+def test_gbk_page_with_stray_bytes_keeps_its_encoding(report):
+    page = G.render_html(report, random.Random(5), G.Style()).replace("charset=utf-8", "charset=gb2312")
+    data = page.encode("gb18030")
+    at = data.index(b"<table")
+    damaged = data[:at] + b"\xff\xfe" + data[at:]
+    result = timed_parse(damaged, name="gbk-damaged.html")
+    assert result.source["encoding"] == "gb18030"
+    assert result.status == "ok", result.reasons
+    assert result.value_map() == report.values
+
+
+def test_utf8_page_with_a_gbk_fragment(report):
+    data = G.render_html(report, random.Random(5), G.Style()).encode("utf-8")
+    at = data.index(b"<table")
+    mixed = data[:at] + "<p>附件：规章目录</p>".encode("gbk") + data[at:]
+    result = timed_parse(mixed, name="mixed.html")
+    assert result.source["encoding"] == "utf-8"
+    assert result.status == "ok" and result.value_map() == report.values
+
+
+def test_invalid_utf8_inside_a_number_is_not_read_as_a_number(report):
+    data = G.render_html(report, random.Random(5), G.Style()).encode("utf-8")
+    at = data.index(b"<td", data.index("（七）总计".encode()))
+    at = data.index(b">", at) + 1
+    damaged = data[:at] + b"\x80" + data[at:]
+    result = timed_parse(damaged, name="bad-byte.html")
+    total = {v.code: v for v in result.values}.get("s3.total.natural_person")
+    assert total is not None and total.value is None and "text_in_numeric" in total.flags
+    assert result.status != "ok"
+
+
+def test_utf16_page_named_html_is_decoded_by_its_bom(report):
+    data = G.render_html(report, random.Random(5), G.Style()).encode("utf-16")
+    result = timed_parse(data, name="utf16.html")
+    assert result.status == "ok" and result.source["encoding"].startswith("utf-16")
+
+
+@pytest.mark.xfail(strict=True, reason="needs lead: sniff_kind (parse/__init__.py) counts the "
+                   "zero bytes of a UTF-16 page as control characters and calls it binary when "
+                   "the name has no .html suffix (a URL without extension), before decode() "
+                   "ever sees the BOM")
+def test_utf16_page_without_a_suffix(report):
+    data = G.render_html(report, random.Random(5), G.Style()).encode("utf-16")
+    result = timed_parse(data, name="http://example.gov.cn/art/2024/123")
+    assert result.status == "ok"
+
+
+# ----------------------------------------------------------------------------- through the CLI
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ogi_scrape", "parse", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_answers_hostile_files_with_json_and_exit_7(tmp_path, plain_page):
+    files = {"zero.html": b"", "blank.txt": b"  \n ", "image.html": JUNK["png"],
+             "cut.html": plain_page[: len(plain_page) // 2], "pipes.txt": b"|" * 1_000_000}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    proc = _cli(str(tmp_path), "--format", "json")
+    assert proc.returncode == 7, proc.stderr
+    assert "Traceback" not in proc.stderr
+    out = json.loads(proc.stdout)
+    by_name = {Path(r["source"]["name"]).name: r for r in out}
+    assert set(by_name) == set(files)
+    assert by_name["cut.html"]["status"] == "partial"
+    for name in ("zero.html", "blank.txt", "image.html", "pipes.txt"):
+        assert by_name[name]["status"] == "failed" and by_name[name]["reasons"], name
+
+
+def test_cli_table_view_of_a_truncated_page(tmp_path, plain_page):
+    path = tmp_path / "cut.html"
+    path.write_bytes(plain_page[: int(len(plain_page) * 0.7)])
+    proc = _cli(str(path))
+    assert proc.returncode == 6 and "Traceback" not in proc.stderr
+    assert "partial" in proc.stdout
+
+
+def test_cli_missing_file_is_a_clear_error(tmp_path):
+    proc = _cli(str(tmp_path / "nope.html"))
+    assert proc.returncode == 3
+    assert "nope.html" in proc.stderr and "Traceback" not in proc.stderr
