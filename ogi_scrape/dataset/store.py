@@ -69,10 +69,16 @@ def _fsync_path(path: Path, directory: bool = False) -> None:
         os.close(fd)
 
 
-def table_from_rows(rows: list[dict], schema: pa.Schema) -> pa.Table:
-    """Rows (dicts holding every column of ``schema``) → a table typed exactly by ``schema``."""
+def table_from_rows(rows: list, schema: pa.Schema) -> pa.Table:
+    """Rows → a table typed exactly by ``schema``. A row is a dict holding every column, or a
+    tuple in schema order (the values table, where building dicts would cost too much)."""
     names = schema.names
-    columns = zip(*map(itemgetter(*names), rows)) if len(names) > 1 else ([r[names[0]] for r in rows],)
+    if isinstance(rows[0], tuple):
+        columns = zip(*rows)
+    elif len(names) > 1:
+        columns = zip(*map(itemgetter(*names), rows))
+    else:
+        columns = ([r[names[0]] for r in rows],)
     return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, schema)], schema=schema)
 
 
