@@ -267,9 +267,10 @@ class Fetcher:
             visited.add(nxt)
             if kind in ("meta", "js", "303") or (kind in ("301", "302") and method == "POST"):
                 method, body = "GET", b""
-            hop_headers = {k: v for k, v in first_headers.items()
-                           if k.lower() not in ("if-none-match", "if-modified-since",
-                                                "content-type")}
+            # Validators belong to the first URL; a body's type only travels with the body.
+            dropped = {"if-none-match", "if-modified-since"} | (set() if body else
+                                                                {"content-type"})
+            hop_headers = {k: v for k, v in first_headers.items() if k.lower() not in dropped}
             current = nxt
         resp.url, resp.final_url = url, current
         resp.redirects, resp.redirect_kinds, resp.attempts = chain, kinds, attempts
