@@ -185,6 +185,7 @@ class _Placer:
         self.block_hits: dict[str, Counter] = {}
         self.sections_seen: set[str] = set()
         self.vocab = vocabulary()
+        self.headers: dict[int, dict[int, str]] = {}
 
     def _enter(self, section: str) -> None:
         if section != self.section:
@@ -246,7 +247,18 @@ class _Placer:
                     if self.section is None and any(
                             s.section == "s2" for s in [match_row(tok, "s2", [], None)] if s):
                         self._enter("s2")
+            if self.section == "s3" and g.html_row and not g.values:
+                self._remember_header(g)
             self._place_row(g, start, n)
+
+    def _remember_header(self, g: Group) -> None:
+        """Grid column → the lowest header label above it, per HTML table (section 三)."""
+        for tok in g.labels:
+            if tok.table is None or tok.col is None:
+                continue
+            cols = self.headers.setdefault(tok.table, {})
+            for c in range(tok.col, tok.col + max(tok.colspan, 1)):
+                cols[c] = tok.key
 
     def _place_row(self, g: Group, start: int, order: int) -> None:
         sec = self.section
@@ -337,6 +349,37 @@ class _Mapper:
             return [], []
         return [c.key for c in block.columns], list(block.columns)
 
+    def _by_header(self, m: RowMatch, cols) -> tuple[list[Token | None] | None, list[str]]:
+        """Section 三 columns by the printed header (HTML geometry), when counting cannot
+        decide: e.g. a table with an extra 小计 column under 法人或其他组织. Every template
+        column must be found exactly once under its own label; cells under other labels
+        are left out (and noted); a value cell under no header label refuses the mapping."""
+        values = [t for t in m.group.values if t.table is not None and t.col is not None]
+        if not values or len(values) != len(m.group.values):
+            return None, []
+        header = self.placer.headers.get(values[0].table)
+        if not header:
+            return None, []
+        slots: list[Token | None] = []
+        used: set[int] = set()
+        for col in cols:
+            hits = [t for t in values if any(header.get(c, "") == mk or header.get(c, "").startswith(mk)
+                                             for mk in col.match
+                                             for c in range(t.col, t.col + max(t.colspan, 1)))]
+            if col.key == "other_org":   # 其他 must not be read from 其他组织/其他结果 etc.
+                hits = [t for t in hits if header.get(t.col) == "其他"]
+            if len(hits) != 1:
+                return None, []
+            slots.append(hits[0])
+            used.add(id(hits[0]))
+        extra = [t for t in values if id(t) not in used]
+        if any(not header.get(t.col) for t in extra):
+            return None, []
+        if extra:
+            self.notes.append(f"s3.{m.row_key}: {len(extra)} cell(s) under extra header(s) "
+                              f"{sorted({header.get(t.col) for t in extra})} left out")
+        return slots, ["by_header"]
+
     def _unreadable(self, m: RowMatch, reason: str) -> None:
         self.unreadable.append({
             "section": m.section, "row": m.row_key, "reason": reason,
@@ -350,6 +393,8 @@ class _Mapper:
             self._unreadable(m, "no columns for this row in the detected format")
             return
         slots, how = assign(m.group.values, len(keys))
+        if slots is None and m.section == "s3":
+            slots, how = self._by_header(m, cols)
         if slots is None:
             nvals = sum(1 for t in m.group.values if t.text)
             cut = any(t.truncated for t in m.group.values)
