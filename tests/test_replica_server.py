@@ -305,6 +305,7 @@ def test_cli_serves_and_prints_hosts(root):
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+    assert proc.returncode == 0 and "stopping" in proc.stderr.read()
 
 
 def test_cli_bad_root_is_a_clear_usage_error(tmp_path):

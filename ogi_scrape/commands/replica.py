@@ -7,6 +7,7 @@ proxy: ``curl -x http://127.0.0.1:8765 http://www.luding.gov.cn/``.
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -49,6 +50,10 @@ def run(args) -> int:
         print(f"  {host}", flush=True)
     print(f"try: curl -x http://{args.host}:{server.port} http://{hosts[0] if hosts else 'HOST'}/"
           "   (Ctrl-C to stop)", flush=True)
+    def on_term(signum, frame):       # `kill PID` stops as cleanly as Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
