@@ -11,12 +11,14 @@ Anything else is recorded as unreadable, with the cells we saw, and flagged.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from ogi_scrape.parse import templates as T
 from ogi_scrape.parse.cells import CellValue, read_cell
 from ogi_scrape.parse.structure import Group, caption_item, group_lines, heading_section
+from ogi_scrape.parse.textnorm import label_key
 from ogi_scrape.parse.tokens import Line, Token
 
 S2_BLOCK_ORDER = ("一", "五", "六", "八", "九")
@@ -124,6 +126,7 @@ class _Vocabulary:
     col_keys: dict[str, frozenset]
     any_col_key: tuple[str, ...]
     row_prefixes: dict[str, tuple[str, ...]]
+    s3_group_keys: tuple[str, ...]
 
 
 _VOCAB: _Vocabulary | None = None
@@ -148,14 +151,31 @@ def vocabulary() -> _Vocabulary:
             any_col_key=tuple(col_keys),
             row_prefixes={sec: tuple(m for spec in specs for m in spec.match)
                           for sec, specs in catalogue().items()},
+            s3_group_keys=tuple(sorted(set(T.s3_groups()) | {label_key("本年度办理结果")},
+                                       key=len, reverse=True)),
         )
     return _VOCAB
+
+
+_LEADING_NUMBER = re.compile(r"^\d{1,2}(?=\D)")
+
+
+def _without_group(key: str) -> tuple[str, str | None]:
+    """``不予公开1属于国家秘密`` (group and item merged in one cell) → (``属于国家秘密``, group)."""
+    for group in vocabulary().s3_group_keys:
+        if key.startswith(group) and len(key) > len(group):
+            return _LEADING_NUMBER.sub("", key[len(group):], count=1), group
+    return key, None
 
 
 def match_row(tok: Token, section: str, context: list[Token], prev: RowMatch | None) -> RowSpec | None:
     key = tok.key
     if not key or tok.paragraph and len(tok.text) > 60:
         return None
+    group_in_cell = None
+    if section == "s3":
+        key, group_in_cell = _without_group(key)
+    key = _LEADING_NUMBER.sub("", key, count=1)   # "1属于国家秘密": an enumerator without its dot
     if not key.startswith(vocabulary().row_prefixes.get(section, ())):
         return None
     best: tuple[int, RowSpec] | None = None
@@ -165,7 +185,7 @@ def match_row(tok: Token, section: str, context: list[Token], prev: RowMatch | N
             if not hit:
                 continue
             if spec.exact and spec.group:
-                in_context = any(t.key == spec.group for t in context)
+                in_context = group_in_cell == spec.group or any(t.key == spec.group for t in context)
                 after_sibling = prev is not None and prev.row_key is not None and \
                     prev.row_key.split(".")[0] == spec.key.split(".")[0] and prev.row_key != spec.key
                 if not (in_context or after_sibling):
