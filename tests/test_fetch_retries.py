@@ -213,3 +213,12 @@ def test_parse_retry_after_forms():
     assert parse_retry_after(email.utils.formatdate(now + 30, usegmt=True), now) == 30
     assert parse_retry_after(email.utils.formatdate(now - 30, usegmt=True), now) == 0
     assert parse_retry_after("soon", now) is None and parse_retry_after(None, now) is None
+
+
+def test_slow_drip_body_is_cut_by_the_attempt_timeout_then_retried(server):
+    server.inject(HOST, "/page.html", ["drip:3", "ok"])
+    t0 = time.monotonic()
+    r = fetch(server, f"http://{HOST}/page.html",
+              settings=fast_settings(obey_robots=False, read_timeout=1.0, attempt_timeout=0.6))
+    assert r.content == PAGE.encode() and r.attempts == 2
+    assert time.monotonic() - t0 < 2.5

@@ -326,3 +326,10 @@ def test_static_files_carry_validators_and_answer_304(server):
     assert get(server, host, "/a/page", headers={"If-Modified-Since": last})[0] == 304
     assert get(server, host, "/a/page",
                headers={"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"})[0] == 200
+
+
+def test_drip_trickles_the_body(server):
+    server.inject("www.example.gov.cn", "/a/page", ["drip:0.4"])
+    t0 = time.monotonic()
+    status, _, body = get(server, "www.example.gov.cn", "/a/page")
+    assert body == b"plain file without suffix" and time.monotonic() - t0 >= 0.3

@@ -45,6 +45,7 @@ The objects a family handler sees:
 
 Fault behaviours (strings in a plan): ``ok``; ``status:NNN`` (``status:429:retry-after=2``
 or ``status:503:retry-after=<HTTP-date>``); ``slow:SECONDS`` (sleep, then answer normally);
+``drip:SECONDS`` (the normal answer, its body trickled out in 20 pieces over SECONDS);
 ``reset`` (close the socket with an RST, no response); ``truncate`` (declare a longer
 Content-Length than the bytes sent, then close); ``wrong-charset:LABEL`` (the normal answer
 with a lying charset header); ``gzip-bomb:MB`` (small gzip body inflating to MB megabytes);
@@ -80,7 +81,7 @@ __all__ = [
 ]
 
 FAULT_KINDS = frozenset({
-    "ok", "status", "slow", "reset", "truncate", "wrong-charset", "gzip-bomb", "oversize",
+    "ok", "status", "slow", "drip", "reset", "truncate", "wrong-charset", "gzip-bomb", "oversize",
     "redirect", "redirect-loop", "meta-refresh", "js-redirect", "challenge-412", "jsl-521",
     "captcha", "waf",
 })
@@ -593,6 +594,21 @@ class ReplicaServer:
             self._stopping.wait(float(arg or 10))
             if not self._stopping.is_set():
                 self._send(h, self._normal(request, site), entry)
+        elif kind == "drip":
+            resp = self._normal(request, site)
+            headers = dict(resp.headers, **{"Content-Length": str(len(resp.body))})
+            self._write_head(h, resp.status, headers, {})
+            step = max(1, -(-len(resp.body) // 20))
+            starts = range(0, len(resp.body), step)
+            gap = float(arg or 5) / max(1, len(starts))
+            try:
+                for i in starts:
+                    h.wfile.write(resp.body[i:i + step])
+                    h.wfile.flush()
+                    if self._stopping.wait(gap):
+                        break
+            except OSError:
+                pass
         elif kind == "reset":
             self._reset(h)
         elif kind == "truncate":
