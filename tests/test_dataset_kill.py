@@ -18,7 +18,7 @@ import pandas as pd
 from ogi_scrape.dataset import Dataset
 from ogi_scrape.dataset.synthetic import synthetic_report
 
-TABLES = ("reports", "values", "checks", "report_versions", "wide_s4")
+TABLES = ("reports", "values", "report_versions", "wide_s4")
 DIVISIONS = ("513322", "110101")
 YEARS = (2020, 2024)
 N = 12

@@ -295,6 +295,7 @@ class SnapshotBuilder:
             "tool": "ogi_scrape",
             "tool_version": __version__,
             "partitioning": "hive: year=<int>/province=<2-digit province code>",
+            "data_dictionary": "docs/dataset.md in the ogi_scrape sources",
             "last_upsert": summary,
         })
         for table in TABLES:                          # every table exists, even when empty
