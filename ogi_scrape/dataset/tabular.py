@@ -15,7 +15,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import pyarrow as pa
 
 from ogi_scrape.dataset.dataset import open_dataset
 from ogi_scrape.dataset.records import DatasetError
@@ -51,30 +50,40 @@ def _excel(v):
     return _text(v)
 
 
-def _filtered(root: Path, table: str, snap: Snapshot, years, provinces) -> pa.Table:
-    import pyarrow.compute as pc
-    ds = open_dataset(root, table, snapshot=snap)
-    expr = None
-    if years:
-        expr = pc.field("year").isin([int(y) for y in years])
-    if provinces:
-        term = pc.field("province").isin([str(p) for p in provinces])
-        expr = term if expr is None else expr & term
-    t = ds.to_table(filter=expr)
-    # hive keys are repeated inside the files as report_year/province_id: drop the duplicates
-    t = t.drop_columns([c for c in ("year", "province") if c in t.column_names])
-    return t.sort_by([("report_key", "ascending")]) if t.num_rows else t
+class _Source:
+    """One table of one pinned snapshot, filtered, streamed in batches (never all in memory);
+    the hive key columns are dropped because the files repeat them as report_year/province_id."""
+
+    def __init__(self, root: Path, table: str, snap: Snapshot, years, provinces):
+        import pyarrow.compute as pc
+        self.ds = open_dataset(root, table, snapshot=snap)
+        expr = None
+        if years:
+            expr = pc.field("year").isin([int(y) for y in years])
+        if provinces:
+            term = pc.field("province").isin([str(p) for p in provinces])
+            expr = term if expr is None else expr & term
+        self.filter = expr
+        self.columns = [n for n in self.ds.schema.names if n not in ("year", "province")]
+
+    def count(self) -> int:
+        return self.ds.count_rows(filter=self.filter)
+
+    def rows(self):
+        for batch in self.ds.to_batches(columns=self.columns, filter=self.filter, batch_size=50_000):
+            cols = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+            yield from zip(*cols)
 
 
 def export(root: Path, out: Path, fmt: str, tables: list[str], *,
            years=None, provinces=None) -> list[tuple[str, Path, int]]:
-    """Write the tables; return (table, file, rows) per table written."""
+    """Write the tables from one pinned snapshot; return (table, file, rows) per table."""
     from ogi_scrape.dataset.store import Store
     snap = Store(root).current()
     if snap is None:
         raise DatasetError(f"no dataset at {root}: it has no published snapshot (no {root}/current)",
                            hint="run a scrape first, or point --data at a dataset root")
-    data = {t: _filtered(root, t, snap, years, provinces) for t in tables}
+    data = {t: _Source(root, t, snap, years, provinces) for t in tables}
     if fmt == "csv":
         return _write_csv(out, data)
     return _write_xlsx(out, data)
@@ -84,7 +93,7 @@ def _atomic_target(path: Path) -> Path:
     return path.with_name(f".{path.name}.tmp-{os.getpid()}")
 
 
-def _write_csv(out: Path, data: dict[str, pa.Table]) -> list[tuple[str, Path, int]]:
+def _write_csv(out: Path, data: dict[str, _Source]) -> list[tuple[str, Path, int]]:
     if out.exists() and not out.is_dir():
         raise DatasetError(f"--out {out} is a file, but csv export writes one file per table into a directory",
                            hint="pass a directory (it is created if missing)")
@@ -96,40 +105,40 @@ def _write_csv(out: Path, data: dict[str, pa.Table]) -> list[tuple[str, Path, in
         try:
             with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
                 w = csv.writer(fh)
-                w.writerow(t.column_names)
-                for batch in t.to_batches(max_chunksize=50_000):
-                    cols = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-                    w.writerows([_text(v) for v in row] for row in zip(*cols))
+                w.writerow(t.columns)
+                n = 0
+                for row in t.rows():
+                    w.writerow([_text(v) for v in row])
+                    n += 1
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
         finally:
             if tmp.exists():
                 tmp.unlink()
-        written.append((table, path, t.num_rows))
+        written.append((table, path, n))
     return written
 
 
-def _write_xlsx(out: Path, data: dict[str, pa.Table]) -> list[tuple[str, Path, int]]:
+def _write_xlsx(out: Path, data: dict[str, _Source]) -> list[tuple[str, Path, int]]:
     from openpyxl import Workbook
 
     if out.is_dir():
         raise DatasetError(f"--out {out} is a directory, but xlsx export writes one workbook file",
                            hint="pass a file name such as ogi-dataset.xlsx")
-    for table, t in data.items():
-        if t.num_rows > EXCEL_MAX_ROWS:
+    counts = {table: t.count() for table, t in data.items()}
+    for table, n in counts.items():
+        if n > EXCEL_MAX_ROWS:
             raise DatasetError(
-                f"table {table} has {t.num_rows:,} rows; an Excel sheet holds at most {EXCEL_MAX_ROWS:,}",
+                f"table {table} has {n:,} rows; an Excel sheet holds at most {EXCEL_MAX_ROWS:,}",
                 hint="filter with --year/--province, or use --format csv")
     out.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook(write_only=True)
     for table, t in data.items():
         ws = wb.create_sheet(title=table)
-        ws.append(t.column_names)
-        for batch in t.to_batches(max_chunksize=50_000):
-            cols = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-            for row in zip(*cols):
-                ws.append([_excel(v) for v in row])
+        ws.append(t.columns)
+        for row in t.rows():
+            ws.append([_excel(v) for v in row])
     tmp = _atomic_target(out)
     try:
         wb.save(tmp)
@@ -139,4 +148,4 @@ def _write_xlsx(out: Path, data: dict[str, pa.Table]) -> list[tuple[str, Path, i
     finally:
         if tmp.exists():
             tmp.unlink()
-    return [(table, out, t.num_rows) for table, t in data.items()]
+    return [(table, out, counts[table]) for table in data]
