@@ -377,3 +377,9 @@ def test_a_failed_parse_is_recorded_without_numbers(tmp_path):
     assert rep.status == "failed" and list(rep.reasons) == ["no standard table found"] and rep.n_values == 0
     wide = pd.read_parquet(tmp_path / "wide_s3")
     assert len(wide) == 1 and wide.filter(like="s3.").isna().all(axis=None)
+
+
+def test_a_root_that_is_a_file_is_a_clear_error(tmp_path):
+    (tmp_path / "data").write_text("not a directory")
+    with pytest.raises(DatasetError, match="is a file, not a directory"):
+        Dataset(tmp_path / "data").upsert(seed_items(n=1))

@@ -122,7 +122,14 @@ class Store:
     # ---------------------------------------------------------------- writing
     @contextmanager
     def locked(self):
-        self.root.mkdir(parents=True, exist_ok=True)
+        if self.root.exists() and not self.root.is_dir():
+            raise DatasetError(f"dataset root {self.root} is a file, not a directory",
+                               hint="choose a directory for the dataset (it is created if missing)")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatasetError(f"cannot create the dataset root {self.root}: {exc.strerror}",
+                               hint="choose a directory you can write to") from None
         with open(self.root / ".lock", "a+") as fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             try:
@@ -185,7 +192,12 @@ class Store:
         tmp = self.root / f".{name}.tmp-{os.getpid()}"
         if tmp.is_symlink() or tmp.exists():
             tmp.unlink()
-        os.symlink(target, tmp)
+        try:
+            os.symlink(target, tmp)
+        except OSError as exc:
+            raise DatasetError(f"cannot create a symlink in {self.root}: {exc.strerror}",
+                               hint="the dataset publishes by swapping symlinks; put it on a POSIX "
+                                    "filesystem (ext4, xfs, apfs), not FAT/exFAT or a Windows share") from None
         os.replace(tmp, self.root / name)
 
     def gc(self, spare: int = 0) -> list[str]:
