@@ -11,8 +11,8 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
 
@@ -132,7 +132,8 @@ def _money(v, where: str) -> Decimal | None:
 
 @dataclass
 class ReportRows:
-    """All rows one report contributes, per table, plus its identity and fingerprint."""
+    """All rows one report contributes, per table (dicts; tuples in column order for
+    ``values``), plus its identity and fingerprint."""
 
     key: str
     year: int
@@ -276,11 +277,3 @@ def fingerprint(rows: dict[str, list[dict]]) -> str:
         h.update(f"{table}:{cols}".encode())
         h.update(repr(list(map(itemgetter(*cols), table_rows))).encode("utf-8"))
     return h.hexdigest()
-
-
-def meta_dict(meta: ReportMeta) -> dict:
-    return asdict(meta)
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
