@@ -48,6 +48,9 @@ def configure(parser) -> None:
                         help="portals visited at once (default: %(default)s)")
     parser.add_argument("--connections", type=int, default=16,
                         help="requests in flight across all hosts (default: %(default)s)")
+    parser.add_argument("--parse-processes", type=int, default=None, metavar="N",
+                        help="parser worker processes (default: one per core beyond the first, "
+                             "at most 4; 0 parses in a thread)")
     parser.add_argument("--batch-size", type=int, default=200,
                         help="reports per dataset publish (default: %(default)s)")
     parser.add_argument("--max-failure-rate", type=float, default=0.25, metavar="SHARE",
@@ -60,6 +63,8 @@ def _validate(args) -> None:
     for name in ("workers", "connections", "batch_size"):
         if getattr(args, name) < 1:
             raise UsageError(f"--{name.replace('_', '-')} {getattr(args, name)}: must be at least 1")
+    if args.parse_processes is not None and args.parse_processes < 0:
+        raise UsageError(f"--parse-processes {args.parse_processes}: must be 0 or more")
     if not 0 <= args.max_failure_rate <= 1:
         raise UsageError(f"--max-failure-rate {args.max_failure_rate}: not a share between 0 and 1",
                          hint="e.g. 0.25 means: fail the run when more than a quarter failed")
@@ -99,7 +104,11 @@ def run(args) -> int:
                              hint="check --province/--county/--only, or add portals with --registry "
                                   "(docs/registry.md); `ogi-scrape regions --sources` lists them")
         _print_plan(args, scope, sources, (run_id, resumed, state_path))
-        return asyncio.run(_crawl(args, registry, state, run_id, scope, ids, resumed))
+        from ogi_scrape.crawl.parsing import default_processes, parse_pool
+
+        n = default_processes() if args.parse_processes is None else args.parse_processes
+        with parse_pool(n) as pool:          # forked before the replica server's threads exist
+            return asyncio.run(_crawl(args, registry, state, run_id, scope, ids, resumed, pool))
 
 
 def argparse_namespace(**kw):
@@ -112,13 +121,13 @@ def _settings(args):
     return dataclasses.replace(FetchSettings(), max_concurrency=args.connections)
 
 
-async def _crawl(args, registry, state, run_id, scope, ids, resumed) -> int:
+async def _crawl(args, registry, state, run_id, scope, ids, resumed, pool) -> int:
     from ogi_scrape.crawl.report import print_summary
     from ogi_scrape.crawl.runner import RunOptions, execute
     from ogi_scrape.pipeline import open_session
 
     options = RunOptions(workers=args.workers, batch_size=args.batch_size,
-                         max_failure_rate=args.max_failure_rate)
+                         max_failure_rate=args.max_failure_rate, parse_pool=pool)
     async with open_session(out=args.out, mirror=args.mirror, registry=registry,
                             settings=_settings(args)) as session:
         result = await execute(session, state, run_id, scope, ids, resumed=resumed, options=options)

@@ -47,7 +47,7 @@ class SourceFetcher:
         self.out = Path(out)
         self.relative_ref = relative_ref
         self._memo: dict[tuple, object] = {}
-        self.fetched: dict[str, object] = {}          # url → Response (GETs only), this visit
+        self.fetched: dict[str, dict] = {}            # url → what to record (GETs only), this visit
         self.stats = {"requests": 0, "not_modified": 0, "memo_hits": 0}
 
     @property
@@ -78,8 +78,21 @@ class SourceFetcher:
                 self.stats["requests"] += 1
                 response = await self.fetcher.get(url, headers=headers, **kw)
         self._memo[key] = response
-        self.fetched[url] = response
+        self.fetched[url] = {"etag": response.headers.get("etag"),
+                             "last_modified": response.headers.get("last-modified"),
+                             "sha256": response.sha256, "http_status": response.status,
+                             "archive_ref": self.relative_ref(response.archive_ref)}
         return response
+
+    def keep_only(self, urls: set[str]) -> None:
+        """Forget remembered answers except those for ``urls`` (the reports still to fetch):
+        with every host of a national crawl in progress at once, a visit must not sit on the
+        list pages it no longer needs."""
+        self._memo = {k: v for k, v in self._memo.items() if k[0] == "GET" and k[1] in urls}
+
+    def take(self, url: str):
+        """The remembered GET answer for ``url`` (handed over once), or None."""
+        return self._memo.pop(("GET", url), None)
 
     async def post(self, url: str, json=None, data=None, headers: dict | None = None, **kw):
         body = _json_key(json) if json is not None else repr(data)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ogi_scrape.crawl.conditional import SourceFetcher
+from ogi_scrape.crawl.parsing import ParsedView, parse_page
 from ogi_scrape.crawl.writer import DatasetWriter, WriteItem
 from ogi_scrape.errors import Blocked, FetchFailed, NotFound, OgiError
 from ogi_scrape.pipeline import host_of, report_meta
@@ -108,7 +109,7 @@ def _neg_date(published: str | None) -> str:
 
 class Crawl:
     def __init__(self, session, state, run_id: str, years: list[int], events, *,
-                 workers: int = 64, batch_size: int = 200, parse_in_thread: bool = True):
+                 workers: int = 64, batch_size: int = 200, parse_pool=None):
         self.session = session
         self.state = state
         self.run_id = run_id
@@ -116,7 +117,7 @@ class Crawl:
         self.events = events
         self.workers = max(1, workers)
         self.writer = DatasetWriter(session.out, state, run_id, batch_size=batch_size)
-        self.parse_in_thread = parse_in_thread
+        self.parse_pool = parse_pool         # ProcessPoolExecutor, or None: a thread
 
     async def run(self, source_ids: list[str], on_done) -> None:
         """Visit ``source_ids``; ``on_done(SourceOutcome)`` after each has settled."""
@@ -173,23 +174,27 @@ class Crawl:
         if not chosen:
             out.status = "not_found"
             out.message = f"no report for {self._years_text()} listed"
-        pending: list[tuple[object, asyncio.Future]] = []
-        listing_rows = []
-        for cand in chosen:
+        fetcher.keep_only({c.url for c in chosen})
+        # Every report of the source at once: the host limiter orders the requests, and one
+        # report is parsed while the next is on the wire.
+        async def one(cand):
             item = await self._report(source, division, cand, fetcher, out)
-            if isinstance(item, WriteItem):
-                pending.append((item, await self.writer.put(item)))
-        for item, future in pending:
+            if isinstance(item, WriteItem):          # straight to the writer: bounded memory
+                return item, await self.writer.put(item)
+            return None
+
+        futures = [f for f in await asyncio.gather(*(one(c) for c in chosen)) if f is not None]
+        for item, future in futures:
             try:
                 kind = await future
                 out.reports[kind] += 1
             except OgiError as exc:
                 out.reports["failed"] += 1
                 out.error(item.meta.url or source.host, exc.message)
-        for url, resp in fetcher.fetched.items():
-            if url not in {c.url for c in chosen}:
-                listing_rows.append(_fetch_row(url, source.id, "listing", resp, self.session))
-        self.state.record_fetches(listing_rows, self.run_id)
+        chosen_urls = {c.url for c in chosen}
+        self.state.record_fetches([
+            {"url": url, "source_id": source.id, "role": "listing", **row}
+            for url, row in fetcher.fetched.items() if url not in chosen_urls], self.run_id)
         self.state.record_listing(source.id, self.run_id, [
             (c.url, c.year, body_label(c.org or division.name), c.title) for c in candidates])
         return self._finish(out, fetcher)
@@ -239,12 +244,9 @@ class Crawl:
 
     async def _report(self, source, division, cand, fetcher, out: SourceOutcome):
         """Fetch one report page; parse it if it changed. A WriteItem, or None when handled."""
-        from ogi_scrape.parse import parse_bytes
-        from ogi_scrape.sources.candidates import read_page
-
         known = self.state.url_state(cand.url)
         try:
-            response = await fetcher.get(cand.url)
+            response = fetcher.take(cand.url) or await fetcher.get(cand.url)
         except Blocked as exc:
             out.reports["blocked"] += 1
             out.error(cand.url, exc.message)
@@ -266,18 +268,16 @@ class Crawl:
             return None
         body_selector = (source.options or {}).get("body_selector")
 
-        def parse():
-            if cand.has_body is None and response.content:
-                # what discovery did not read: attachments, 发布机构, attachment-only pages
-                try:
-                    cand.add_page(read_page(response.text, response.final_url,
-                                            body_selector=body_selector))
-                except Exception:   # evidence only; a page we cannot read still gets parsed
-                    pass
-            return parse_bytes(response.content, name=response.final_url, url=response.final_url,
-                               content_type=response.headers.get("content-type"))
-
-        result = await asyncio.to_thread(parse) if self.parse_in_thread else parse()
+        args = (response.content, response.final_url, response.headers.get("content-type"),
+                body_selector, cand.has_body is None)
+        if self.parse_pool is not None:
+            parsed, evidence = await asyncio.get_running_loop().run_in_executor(
+                self.parse_pool, parse_page, *args)
+        else:
+            parsed, evidence = await asyncio.to_thread(parse_page, *args)
+        if evidence is not None:            # no table: the page may hold only attachments
+            cand.add_page(evidence)
+        result = ParsedView(parsed)
         year = cand.year or result.year
         if year not in self.years:
             out.reports["out_of_scope"] += 1
@@ -298,7 +298,7 @@ class Crawl:
         kind = kind if kind in KINDS else "other"
         meta = report_meta(division, kind, year, result, response, cand, self.session)
         row["parse_status"] = result.status
-        return WriteItem(meta=meta, parsed=result.to_dict(), fetch_row=row, extra_rows=extra_rows)
+        return WriteItem(meta=meta, parsed=parsed, fetch_row=row, extra_rows=extra_rows)
 
 
 def _fetch_row(url: str, source_id: str, role: str, response, session) -> dict:

@@ -23,6 +23,8 @@ class RunOptions:
     batch_size: int = 200             # reports per dataset publish
     max_failure_rate: float = 0.25    # exit 8 above this share of failed sources/reports
     tty: bool | None = None           # None: ask stderr
+    stream: object | None = None      # where live events go (default stderr)
+    parse_pool: object | None = None  # crawl.parsing.parse_pool(n), started before any thread
 
 
 @dataclass
@@ -53,10 +55,11 @@ async def execute(session, state: StateStore, run_id: str, scope: Scope, ids: li
     if resumed:
         for outcome in state.done_outcomes(run_id):
             summary.merge_source(outcome)
-    events = Events(out / RUNS_DIR / f"{run_id}.jsonl", total=len(ids), tty=options.tty)
+    events = Events(out / RUNS_DIR / f"{run_id}.jsonl", total=len(ids), tty=options.tty,
+                    stream=options.stream)
     events.emit("run_start", run=run_id, resumed=resumed, sources=len(ids), years=scope.years)
     crawl = Crawl(session, state, run_id, scope.years, events, workers=options.workers,
-                  batch_size=options.batch_size)
+                  batch_size=options.batch_size, parse_pool=options.parse_pool)
     try:
         await crawl.run(ids, lambda outcome: summary.merge_source(outcome.as_dict()))
     except BaseException:

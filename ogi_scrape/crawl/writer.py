@@ -94,6 +94,8 @@ class DatasetWriter:
                 if not item.future.done():
                     item.future.set_exception(exc)
             raise
+        for item in batch:
+            item.parsed = None            # the rows are on disk: the visit needs only the key
         stored = [i for i in batch if i.key in kinds and not i.future.done()]
         rows = []
         for item in stored:
