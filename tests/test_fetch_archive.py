@@ -179,3 +179,15 @@ def test_conditional_get_gives_not_modified(server, tmp_path):
     assert sent[1].headers["if-none-match"] == first.etag
     assert sent[2].headers["if-modified-since"] == first.last_modified
     assert read_record(second.archive_ref)[0].status == 304
+
+
+def test_target_uri_is_percent_encoded_for_chinese_paths(tmp_path):
+    from ogi_scrape.fetch.archive import iri_to_uri
+    archive = Archive(tmp_path / "warc")
+    ref = archive.write_exchange(url="http://a.gov.cn/年报/2023 报告.html?q=年", method="GET",
+                                 request_headers={}, status=200, response_headers={}, body=b"x",
+                                 fetched_at=datetime.now(timezone.utc))
+    headers, _ = read_record(ref)
+    assert headers.target_uri == ("http://a.gov.cn/%E5%B9%B4%E6%8A%A5/2023%20%E6%8A%A5%E5%91%8A"
+                                  ".html?q=%E5%B9%B4")
+    assert iri_to_uri(headers.target_uri) == headers.target_uri

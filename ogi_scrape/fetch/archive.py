@@ -13,8 +13,9 @@ came back (timeout, reset). Layout decisions, also written into each file's ``wa
 * payloads are stored DECODED: ``Content-Encoding`` is removed and ``Content-Length`` set to
   the stored length (originals kept as ``X-Ogi-Original-Content-Encoding`` /
   ``X-Ogi-Original-Content-Length``), ``Transfer-Encoding`` dropped.
-* ``WARC-Target-URI`` is the LOGICAL URL (``http://www.luding.gov.cn/…``) even when the
-  bytes came from a loopback replica; the physical address is in ``WARC-Ogi-Via``.
+* ``WARC-Target-URI`` is the LOGICAL URL (``http://www.luding.gov.cn/…``, percent-encoded
+  where it held spaces or Chinese) even when the bytes came from a loopback replica; the
+  physical address is in ``WARC-Ogi-Via``.
 * ``WARC-Payload-Digest`` is warcio's sha1; ``WARC-Payload-SHA256`` holds the hex sha256 of
   the stored payload (the digest the rest of ogi_scrape uses). ``index.jsonl`` in the same
   folder lists every response record: uri, status, sha256, file, offset, date.
@@ -30,6 +31,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -63,6 +65,11 @@ class RecordHeaders(dict):
     warc: dict
     target_uri: str
     record_type: str
+
+
+def iri_to_uri(url: str) -> str:
+    """Percent-encode what a WARC-Target-URI may not hold (spaces, 中文 paths); idempotent."""
+    return quote(url, safe=":/?#[]@!$&'()*+,;=%~")
 
 
 def _warc_date(dt: datetime) -> str:
@@ -161,6 +168,7 @@ class Archive:
         """Archive one attempt; returns the ref of its response (or metadata) record."""
         date = _warc_date(fetched_at)
         sha = hashlib.sha256(body).hexdigest()
+        url = iri_to_uri(url)
         with self._lock:
             self._ensure_file()
             req = self._request_record(url, method, request_headers, request_body, date, via)
