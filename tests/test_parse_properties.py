@@ -252,3 +252,42 @@ def test_blanked_cells_come_back_blank(seed, template, rendering, k):
     assert result.status != "failed"
     assert not any(c["outcome"] == "fail" for c in result.checks)
     _assert_raw_printed(result, data, kind)
+
+
+# ----------------------------------------------------------------------------- fast cell text
+_INLINE = ("span", "font", "b", "o:p", "a")
+_BLOCKS = ("p", "div", "br", "li", "center")
+_SKIPPED = ('script', 'style', 'span style="display: NONE"')
+
+
+@st.composite
+def cell_markup(draw, depth=0):
+    """Random Word-ish markup for the inside of one cell (text, inline and block elements)."""
+    parts = []
+    for _ in range(draw(st.integers(0, 4))):
+        choice = draw(st.integers(0, 9 if depth < 3 else 2))
+        if choice <= 2:
+            parts.append(draw(st.sampled_from(["12", "规章", " ", "\u00a0", "本年新", "0", "&nbsp;", ""])))
+        elif choice <= 5:
+            tag = draw(st.sampled_from(_INLINE))
+            parts.append(f"<{tag}>{draw(cell_markup(depth + 1))}</{tag}>")
+        elif choice <= 8:
+            tag = draw(st.sampled_from(_BLOCKS))
+            parts.append("<br>" if tag == "br" else f"<{tag}>{draw(cell_markup(depth + 1))}</{tag}>")
+        else:
+            open_tag = draw(st.sampled_from(_SKIPPED))
+            parts.append(f"<{open_tag}>9</{open_tag.split()[0]}>")
+    return "".join(parts)
+
+
+@FAST
+@given(st.lists(cell_markup(), min_size=1, max_size=6))
+def test_fast_cell_reader_gives_exactly_the_careful_walks_text(cells):
+    """The serialiser shortcut (grid.spaced_text_reader) must never change a cell's text."""
+    from ogi_scrape.parse.grid import cell_text, spaced_text_reader
+
+    page = "<table><tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr></table>"
+    want = [cell_text(td) for td in lxml_html.fromstring(page).iter("td")]
+    table = lxml_html.fromstring(page)
+    reader = spaced_text_reader(table) or cell_text
+    assert [reader(td) for td in table.iter("td")] == want

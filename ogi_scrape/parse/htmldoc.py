@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from lxml import etree, html as lxml_html
 
 from ogi_scrape.encoding import decode
-from ogi_scrape.parse.grid import _BLOCK_TAGS, _SKIP_TAGS, _hidden, build_grid, cell_text
+from ogi_scrape.parse.grid import (_BLOCK_TAGS, _SKIP_TAGS, _hidden, build_grid, cell_text,
+                                    spaced_text_reader)
 from ogi_scrape.parse.textnorm import clean_cell
 from ogi_scrape.parse.tokens import Line, Token
 
@@ -31,6 +32,17 @@ BODY_XPATHS = (
     '//*[contains(@class, "xxgk_content")]', '//*[contains(@class, "detail-content")]',
     '//*[@id="info_content"]', '//*[contains(@class, "file_item")]', "//article",
 )
+# The same selectors as matchers, so one pass over the page finds every candidate instead of
+# one XPath scan of the whole tree per selector (21 scans cost more than parsing the page).
+_BODY_MATCHERS = (
+    ("id", "contentBox"), ("class_token", "TRS_Editor"), ("tag", "ucapcontent"), ("id", "UCAP-CONTENT"),
+    ("id", "zoom"), ("id", "Zoom"), ("id", "zoomcon"), ("class_has", "v_news_content"),
+    ("id_prefix", "vsb_content"), ("id", "ivs_content"), ("id", "webeditorview"),
+    ("class_has", "news_cont_d_wrap"), ("class_has", "article-content"), ("class_has", "article_content"),
+    ("class_has", "ewb-article-detail"), ("class_has", "pages_content"), ("class_has", "xxgk_content"),
+    ("class_has", "detail-content"), ("id", "info_content"), ("class_has", "file_item"), ("tag", "article"),
+)
+_CANDIDATES_XPATH = etree.XPath("//*[@id or @class] | //ucapcontent | //article")
 CHROME_TAGS = {"nav", "header", "footer", "aside", "form", "select", "button"}
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _REPORT_WORDS = ("第二十条", "信息内容", "勾稽关系", "申请人情况", "行政复议", "主动公开", "本年新收")
@@ -66,13 +78,35 @@ def _score(el) -> int:
     return sum(text.count(w) for w in _REPORT_WORDS) + 5 * len(el.xpath(".//table"))
 
 
+def _candidates(root) -> list[list]:
+    """Elements matching each of BODY_XPATHS, in document order (same order as the XPaths).
+
+    One XPath scan for elements with an id or class, then plain string tests: an XPath
+    predicate per selector (or one long or-ed predicate) costs more than parsing the page.
+    """
+    found: list[list] = [[] for _ in _BODY_MATCHERS]
+    for el in _CANDIDATES_XPATH(root):
+        tag, ident, cls = el.tag, el.get("id"), el.get("class")
+        tokens = cls.split() if cls else ()
+        for i, (kind, value) in enumerate(_BODY_MATCHERS):
+            if kind == "id":
+                hit = ident == value
+            elif kind == "class_has":
+                hit = cls is not None and value in cls
+            elif kind == "class_token":
+                hit = value in tokens
+            elif kind == "id_prefix":
+                hit = ident is not None and ident.startswith(value)
+            else:
+                hit = tag == value
+            if hit and len(found[i]) < 5:
+                found[i].append(el)
+    return found
+
+
 def find_body(root) -> tuple[etree._Element, str | None]:
     best, best_sel, best_score = None, None, 0
-    for xp in BODY_XPATHS:
-        try:
-            found = root.xpath(xp)
-        except etree.XPathError:  # pragma: no cover - static expressions
-            continue
+    for xp, found in zip(BODY_XPATHS, _candidates(root)):
         for el in found[:5]:
             score = _score(el)
             if score > best_score:
@@ -121,7 +155,7 @@ def lines_from_body(body) -> list[Line]:
         buf_line[0] = None
 
     def emit_table(table):
-        grid = build_grid(table)
+        grid = build_grid(table, spaced_text_reader(table) or cell_text)
         idx = table_no[0]
         table_no[0] += 1
         for r, slots in enumerate(grid.rows):
