@@ -151,3 +151,42 @@ def test_body_decoder_bounds_each_step_and_detects_truncation():
     dec = BodyDecoder("br", limit=100)          # unknown coding: kept as-is, still capped
     dec.feed(b"x" * 50)
     assert dec.finish() == b"x" * 50 and dec.kept_encoding == "br"
+
+
+from hypothesis import given, settings as hsettings, strategies as st
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(data=st.binary(max_size=20_000), cuts=st.lists(st.integers(1, 5000), max_size=12),
+       coding=st.sampled_from(["gzip", "deflate", "deflate-raw", ""]),
+       limit=st.integers(0, 25_000))
+def test_body_decoder_is_chunking_invariant_and_exact_at_the_cap(data, cuts, coding, limit):
+    if coding == "gzip":
+        wire = gzip.compress(data, mtime=0)
+    elif coding == "deflate":
+        wire = zlib.compress(data)
+    elif coding == "deflate-raw":
+        wire = zlib.compress(data)[2:-4]
+    else:
+        wire = data
+    dec = BodyDecoder(coding.replace("-raw", ""), limit=limit, step=1024)
+    pos = 0
+    try:
+        for n in cuts + [len(wire)]:
+            dec.feed(wire[pos:pos + n])
+            pos += n
+            if pos >= len(wire):
+                break
+        out = dec.finish()
+    except BodyTooLarge:
+        assert len(data) > limit
+        return
+    assert len(data) <= limit and out == data
+
+
+def test_deflate_sniffing_survives_a_one_byte_first_chunk():
+    wire = zlib.compress(REPORT.encode())
+    dec = BodyDecoder("deflate", limit=10_000)
+    for i in range(len(wire)):
+        dec.feed(wire[i:i + 1])
+    assert dec.finish() == REPORT.encode()

@@ -38,6 +38,7 @@ class BodyDecoder:
         if self.encoding in ("gzip", "x-gzip"):
             self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
         self._deflate_probe = self.encoding == "deflate"
+        self._head = b""
 
     def _emit(self, data: bytes) -> None:
         if not data:
@@ -53,10 +54,14 @@ class BodyDecoder:
             self._emit(chunk)
             return
         if self._deflate_probe:
-            # "deflate" is zlib-wrapped per the RFC but raw in many servers: sniff the header.
+            # "deflate" is zlib-wrapped per the RFC but raw in many servers: sniff the
+            # two-byte zlib header (waiting for both bytes if the first chunk is tiny).
+            self._head += chunk
+            if len(self._head) < 2:
+                return
+            chunk, self._head = self._head, b""
             self._deflate_probe = False
-            wrapped = len(chunk) >= 2 and (chunk[0] & 0x0F) == 8 and \
-                ((chunk[0] << 8) | chunk[1]) % 31 == 0
+            wrapped = (chunk[0] & 0x0F) == 8 and ((chunk[0] << 8) | chunk[1]) % 31 == 0
             self._z = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
         try:
             pending = chunk
@@ -71,6 +76,8 @@ class BodyDecoder:
             raise BadEncoding(f"corrupt {self.encoding} body: {exc}") from exc
 
     def finish(self) -> bytes:
+        if self._deflate_probe and self._head:
+            raise BadEncoding("deflate body ended after one byte")
         if self._z is not None:
             try:
                 self._emit(self._z.flush())
