@@ -218,8 +218,13 @@ class Archive:
         line = json.dumps({"uri": url, "type": kind, "status": status, "sha256": ref.sha256,
                            "file": Path(ref.path).name, "offset": ref.offset, "date": date,
                            "error": error}, ensure_ascii=False)
-        with open(self.dir / "index.jsonl", "a", encoding="utf-8") as fh:
-            fh.write(line + "\n")
+        # One O_APPEND write per line, after the record itself is flushed: a killed process
+        # leaves either the whole line or none, and never a line pointing at nothing.
+        fd = os.open(self.dir / "index.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, (line + "\n").encode("utf-8"))
+        finally:
+            os.close(fd)
 
 
 def read_record(ref: ArchiveRef) -> tuple[RecordHeaders, bytes]:
