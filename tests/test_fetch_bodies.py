@@ -190,3 +190,12 @@ def test_deflate_sniffing_survives_a_one_byte_first_chunk():
     for i in range(len(wire)):
         dec.feed(wire[i:i + 1])
     assert dec.finish() == REPORT.encode()
+
+
+def test_concatenated_gzip_members_are_one_body_and_trailing_junk_is_ignored():
+    a, b = "第一部分".encode(), "第二部分".encode()
+    dec = BodyDecoder("gzip", limit=10_000)
+    wire = gzip.compress(a) + gzip.compress(b) + b"\0\0\0"
+    for i in range(0, len(wire), 7):
+        dec.feed(wire[i:i + 7])
+    assert dec.finish() == a + b

@@ -35,7 +35,8 @@ class BodyDecoder:
         self._parts: list[bytes] = []
         self._size = 0
         self._z = None
-        if self.encoding in ("gzip", "x-gzip"):
+        self._z_is_gzip = self.encoding in ("gzip", "x-gzip")
+        if self._z_is_gzip:
             self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
         self._deflate_probe = self.encoding == "deflate"
         self._head = b""
@@ -68,9 +69,18 @@ class BodyDecoder:
             while True:
                 data = self._z.decompress(pending, self.step)
                 self._emit(data)
+                if self._z.eof:
+                    # Concatenated gzip members are one body (RFC 1952); anything else after
+                    # the end (padding, junk) is ignored, as browsers do.
+                    rest = self._z.unused_data
+                    if self._z_is_gzip and rest[:2] == b"\x1f\x8b":
+                        self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                        pending = rest
+                        continue
+                    break
                 pending = self._z.unconsumed_tail
                 # a full ``step`` may mean zlib holds more output even with no input left
-                if not pending and len(data) < self.step or self._z.eof:
+                if not pending and len(data) < self.step:
                     break
         except zlib.error as exc:
             raise BadEncoding(f"corrupt {self.encoding} body: {exc}") from exc
