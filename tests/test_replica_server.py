@@ -291,7 +291,8 @@ def test_inject_rejects_unknown_behaviour(server):
 
 def test_cli_serves_and_prints_hosts(root):
     proc = subprocess.Popen([sys.executable, "-m", "ogi_scrape", "replica", "--root", str(root),
-                             "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--quiet", "--fault", "www.example.gov.cn/index.html=status:503,ok"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         first = proc.stdout.readline()
         assert "serving 3 replica site(s)" in first
@@ -302,6 +303,13 @@ def test_cli_serves_and_prints_hosts(root):
         conn.request("GET", "/a/page", headers={"Host": "www.example.gov.cn"})
         assert conn.getresponse().read() == b"plain file without suffix"
         conn.close()
+        statuses = []
+        for _ in range(2):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/index.html", headers={"Host": "www.example.gov.cn"})
+            statuses.append(conn.getresponse().status)
+            conn.close()
+        assert statuses == [503, 200]
     finally:
         proc.terminate()
         proc.wait(timeout=5)
@@ -333,3 +341,11 @@ def test_drip_trickles_the_body(server):
     t0 = time.monotonic()
     status, _, body = get(server, "www.example.gov.cn", "/a/page")
     assert body == b"plain file without suffix" and time.monotonic() - t0 >= 0.3
+
+
+@pytest.mark.parametrize("spec,message", [("nohost", "HOST/PATH=PLAN"),
+                                           ("a.gov.cn/x=explode", "unknown fault")])
+def test_cli_bad_fault_spec_is_a_usage_error(root, spec, message):
+    proc = subprocess.run([sys.executable, "-m", "ogi_scrape", "replica", "--root", str(root),
+                           "--fault", spec], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr

@@ -25,6 +25,18 @@ def configure(parser) -> None:
     parser.add_argument("--port", type=int, default=0,
                         help="port to listen on (default: a free port, printed at start)")
     parser.add_argument("--quiet", action="store_true", help="do not print one line per request")
+    parser.add_argument("--fault", action="append", default=[], metavar="HOST/PATH=PLAN",
+                        help="inject a fault plan, e.g. 'www.luding.gov.cn/=status:503,ok' "
+                             "(repeatable; behaviours as in site.toml [[faults]])")
+
+
+def _parse_fault(spec: str) -> tuple[str, str, list[str]]:
+    target, sep, plan = spec.partition("=")
+    host, slash, path = target.partition("/")
+    if not sep or not slash or not host or not plan.strip():
+        raise UsageError(f"--fault {spec!r}: expected HOST/PATH=PLAN",
+                         hint="e.g. --fault 'www.luding.gov.cn/index.html=status:503,ok'")
+    return host, "/" + path, [step.strip() for step in plan.split(",") if step.strip()]
 
 
 def run(args) -> int:
@@ -38,6 +50,11 @@ def run(args) -> int:
                                on_request=None if args.quiet else log)
     except ReplicaConfigError as exc:
         raise UsageError(str(exc)) from None
+    try:
+        for spec in args.fault:
+            server.inject(*_parse_fault(spec))
+    except ReplicaConfigError as exc:
+        raise UsageError(f"--fault: {exc}") from None
     try:
         server.start()
     except OSError as exc:
