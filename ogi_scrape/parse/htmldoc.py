@@ -85,23 +85,35 @@ def _candidates(root) -> list[list]:
     predicate per selector (or one long or-ed predicate) costs more than parsing the page.
     """
     found: list[list] = [[] for _ in _BODY_MATCHERS]
+    memo: dict[tuple, list[int]] = {}    # Word pastes repeat class="MsoNormal" hundreds of times
     for el in _CANDIDATES_XPATH(root):
-        tag, ident, cls = el.tag, el.get("id"), el.get("class")
-        tokens = cls.split() if cls else ()
-        for i, (kind, value) in enumerate(_BODY_MATCHERS):
-            if kind == "id":
-                hit = ident == value
-            elif kind == "class_has":
-                hit = cls is not None and value in cls
-            elif kind == "class_token":
-                hit = value in tokens
-            elif kind == "id_prefix":
-                hit = ident is not None and ident.startswith(value)
-            else:
-                hit = tag == value
-            if hit and len(found[i]) < 5:
+        key = (el.tag, el.get("id"), el.get("class"))
+        hits = memo.get(key)
+        if hits is None:
+            hits = memo[key] = _matching_selectors(*key)
+        for i in hits:
+            if len(found[i]) < 5:
                 found[i].append(el)
     return found
+
+
+def _matching_selectors(tag, ident: str | None, cls: str | None) -> list[int]:
+    tokens = cls.split() if cls else ()
+    hits = []
+    for i, (kind, value) in enumerate(_BODY_MATCHERS):
+        if kind == "id":
+            hit = ident == value
+        elif kind == "class_has":
+            hit = cls is not None and value in cls
+        elif kind == "class_token":
+            hit = value in tokens
+        elif kind == "id_prefix":
+            hit = ident is not None and ident.startswith(value)
+        else:
+            hit = tag == value
+        if hit:
+            hits.append(i)
+    return hits
 
 
 def find_body(root) -> tuple[etree._Element, str | None]:
