@@ -272,11 +272,8 @@ def test_utf16_page_named_html_is_decoded_by_its_bom(report):
     assert result.status == "ok" and result.source["encoding"].startswith("utf-16")
 
 
-@pytest.mark.xfail(strict=True, reason="needs lead: sniff_kind (parse/__init__.py) counts the "
-                   "zero bytes of a UTF-16 page as control characters and calls it binary when "
-                   "the name has no .html suffix (a URL without extension), before decode() "
-                   "ever sees the BOM")
 def test_utf16_page_without_a_suffix(report):
+    """Its zero bytes are not junk: a URL without an extension must not make it 'binary'."""
     data = G.render_html(report, random.Random(5), G.Style()).encode("utf-16")
     result = timed_parse(data, name="http://example.gov.cn/art/2024/123")
     assert result.status == "ok"

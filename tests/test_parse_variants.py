@@ -51,9 +51,7 @@ def test_every_variant_has_a_page_and_a_truth_file():
 
 # Variants whose pages print numbers the formats have no code for (or print a code twice).
 EXTRA_CODES_ALLOWED = {"repeated-procurement-rows": {"s2.procurement.items", "s2.procurement.amount"}}
-# Known gaps, each pinned by its own xfail test below.
-KNOWN_MISSING = {"label-only-table": "s4."}   # test_label_only_section_four_is_fifteen_blanks
-MONEY = {"s2.fee.amount", "s2.procurement.amount"}
+MONEY = {"s2.fee.amount", "s2.procurement.amount"}   # interfaces.md: the Python value is a Decimal
 
 
 @pytest.mark.parametrize("name", [p.stem for p in PAGES])
@@ -65,14 +63,11 @@ def test_every_printed_value_is_read_exactly(name):
         assert result.year == want["year"]
     got = values(name)
     for code, value in want["values"].items():
-        if name in KNOWN_MISSING and code.startswith(KNOWN_MISSING[name]):
-            continue
         assert code in got, f"{code} not read"
         assert got[code].value == value, f"{code}: {got[code].raw!r} read as {got[code].value!r}, printed {value!r}"
-        if value is not None and code not in MONEY:
-            assert type(got[code].value) is type(value), code      # counts are int, never float
-        if isinstance(value, Decimal) and "." in str(value):
-            assert isinstance(got[code].value, Decimal), code      # a printed decimal stays exact
+        if value is not None:
+            # counts are int (never float); money is an exact Decimal even when printed "251000元"
+            assert type(got[code].value) is (Decimal if code in MONEY else int), code
     for code, v in got.items():
         if code not in want["values"]:
             assert code in EXTRA_CODES_ALLOWED.get(name, set()) or v.value is None, \
@@ -138,9 +133,6 @@ def test_section_heading_and_label_deviations():
     assert result.status == "ok"
 
 
-@pytest.mark.xfail(strict=True, reason="needs lead: interfaces.md says money values hold a Decimal, but "
-                   "mapping keeps read_cell's int when the amount is printed without a decimal point "
-                   "(s2.fee.amount '715183', s2.procurement.amount '251000元')")
 @pytest.mark.parametrize("name, code", [("traditional-mirror", "s2.fee.amount"),
                                         ("procurement-yuan-and-signed-changes", "s2.procurement.amount")])
 def test_money_is_a_decimal_even_when_printed_without_a_point(name, code):
@@ -243,9 +235,6 @@ def test_label_only_table_gives_blanks_never_zeros():
     assert {v.section for v in result.values} >= {"s2", "s3"}
 
 
-@pytest.mark.xfail(strict=True, reason="needs lead: mapping._Mapper.run skips a section 四 row whose "
-                   "15 cells are all blank, so a label-only page reports '四 not found' instead of "
-                   "15 blank cells (s2/s3 blank rows are kept)")
 def test_label_only_section_four_is_fifteen_blanks():
     got = values("label-only-table")
     s4 = [v for v in got.values() if v.section == "s4"]

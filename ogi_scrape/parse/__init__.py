@@ -29,6 +29,9 @@ _HTML_HINTS = (b"<html", b"<table", b"<body", b"<div", b"<p", b"<!doctype", b"<m
 def sniff_kind(data: bytes, name: str = "") -> str:
     """html | text | binary:<what>."""
     head = data[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):   # UTF-16 text: its zero bytes are not junk
+        text = head.decode("utf-16", "ignore").lower()
+        return "html" if any(h.decode() in text for h in _HTML_HINTS) else "text"
     for magic, what in _MAGIC:
         if head.startswith(magic):
             return f"binary:{what}"

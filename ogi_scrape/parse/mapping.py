@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from ogi_scrape.parse import templates as T
 from ogi_scrape.parse.cells import CellValue, read_cell
@@ -433,6 +434,8 @@ class _Mapper:
                 code = f"{m.section}.{row_key}.{key}"
                 row, column = row_key, key
             cv = read_cell(tok.text if tok else "")
+            if col is not None and col.type == "money" and isinstance(cv.value, int):
+                cv.value = Decimal(cv.value)     # money is exact decimal, whatever was printed
             flags = list(cv.flags)
             if col is not None and col.unit and cv.value is not None and not cv.unit:
                 cv.unit = col.unit
@@ -469,9 +472,17 @@ class _Mapper:
                     m.row_key = "subtotal.other"
         self._infer_labels(matches)
         s4_done = False
+        s4_blank_row = None
         for m in matches:
             if m.section == "s4":
-                if s4_done or not any(t.text for t in m.group.values):
+                if s4_done:
+                    continue
+                if not any(t.text for t in m.group.values):
+                    # A label-only table prints the data row with 15 empty cells: blanks,
+                    # unless a row with numbers follows (then it was layout filler).
+                    if s4_blank_row is None and m.group.html_row and not m.group.labels \
+                            and len(m.group.values) == 15:
+                        s4_blank_row = m
                     continue
                 s4_done = True
                 self.map_row(m)
@@ -479,6 +490,8 @@ class _Mapper:
                 self.map_row(m)
             elif any(t.text for t in m.group.values):
                 self._unreadable(m, "values without a recognisable row label")
+        if not s4_done and s4_blank_row is not None:
+            self.map_row(s4_blank_row)
 
     def _infer_labels(self, matches: list[RowMatch]) -> None:
         """A row whose label cell is empty takes the one template row left between its
