@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from lxml import etree, html as lxml_html
+from lxml import etree
 
 from ogi_scrape.encoding import decode
 from ogi_scrape.parse.grid import (_BLOCK_TAGS, _SKIP_TAGS, _hidden, build_grid, cell_text,
@@ -60,21 +60,33 @@ class HtmlDocument:
 
 
 def _parse_tree(data: bytes, content_type: str | None):
+    """The page as a plain libxml2 tree.
+
+    A plain ``etree.HTMLParser``, not ``lxml.html``'s: the latter calls a Python lookup
+    for every element Python touches to give it HtmlElement methods we do not use, which
+    cost as much as the rest of the tree walk.
+    """
     decoded = decode(data, content_type)
     text = _XML_DECL.sub("", decoded.text, count=1)
     if "\x00" in text:
         text = text.replace("\x00", "")
-    parser = lxml_html.HTMLParser(recover=True, huge_tree=False, no_network=True,
-                                  remove_comments=True)
+    parser = etree.HTMLParser(recover=True, huge_tree=False, no_network=True,
+                              remove_comments=True)
     try:
-        root = lxml_html.document_fromstring(text or "<html></html>", parser=parser)
+        root = etree.fromstring(text, parser=parser) if text.strip() else None
     except (etree.ParserError, ValueError):
-        root = lxml_html.document_fromstring("<html><body></body></html>")
+        root = None
+    if root is None:
+        root = etree.fromstring("<html><body></body></html>", parser=parser)
     return root, decoded
 
 
+def _text_content(el) -> str:
+    return etree.tostring(el, method="text", encoding=str, with_tail=False)
+
+
 def _score(el) -> int:
-    text = el.text_content() if el is not None else ""
+    text = _text_content(el) if el is not None else ""
     return sum(text.count(w) for w in _REPORT_WORDS) + 5 * len(el.xpath(".//table"))
 
 
