@@ -89,6 +89,10 @@ class SourceFetcher:
         with every host of a national crawl in progress at once, a visit must not sit on the
         list pages it no longer needs."""
         self._memo = {k: v for k, v in self._memo.items() if k[0] == "GET" and k[1] in urls}
+        for response in self._memo.values():
+            # the decoded text the adapter read is cached on the response and weighs more than
+            # the bytes; the parser needs only the bytes
+            response.__dict__.pop("_decoded", None)
 
     def take(self, url: str):
         """The remembered GET answer for ``url`` (handed over once), or None."""

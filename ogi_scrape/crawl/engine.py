@@ -124,6 +124,7 @@ class Crawl:
         queue: asyncio.Queue = asyncio.Queue()
         for sid in source_ids:
             queue.put_nowait(sid)
+        by_id = {s.id: s for s in self.session.registry}
         self.writer.start()
 
         async def worker():
@@ -132,17 +133,33 @@ class Crawl:
                     sid = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
-                source = self.session.registry.get(sid)
+                source = by_id.get(sid) or self.session.registry.get(sid)   # get() names the unknown
                 outcome = await self.visit(source)
                 self.state.source_done(self.run_id, sid, outcome.as_dict(), outcome.message)
                 self.events.emit("source_done", source=sid, status=outcome.status,
                                  reports=dict(outcome.reports))
                 on_done(outcome)
 
+        tasks = {asyncio.create_task(worker())
+                 for _ in range(min(self.workers, max(1, len(source_ids))))}
+        writer = self.writer.task
         try:
-            await asyncio.gather(*(worker() for _ in range(min(self.workers, max(1, len(source_ids))))))
+            # Wait for the visits, but stop at once if anything fails for real (the writer
+            # cannot write, a bug): a dead writer would otherwise leave visits waiting forever.
+            pending = tasks | {writer}
+            while pending - {writer}:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    if task.exception() is not None:
+                        raise task.exception()
+                if writer in done:
+                    raise RuntimeError("the dataset writer stopped before the visits ended")
         finally:
-            await self.writer.close()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if not writer.done():
+                await self.writer.close()
 
     # ------------------------------------------------------------------ one source
     async def visit(self, source) -> SourceOutcome:

@@ -32,15 +32,19 @@ class WriteItem:
 
 
 class DatasetWriter:
-    def __init__(self, out: Path, state, run_id: str, *, batch_size: int = 200, linger: float = 0.5):
+    def __init__(self, out: Path, state, run_id: str, *, batch_size: int = 200, linger: float = 2.0):
         self.dataset = Dataset(Path(out))
         self.state = state
         self.run_id = run_id
         self.batch_size = batch_size
         self.linger = linger
-        self.queue: asyncio.Queue = asyncio.Queue(maxsize=batch_size * 2)
+        self.queue: asyncio.Queue = asyncio.Queue(maxsize=batch_size)
         self.last_snapshot: str | None = None
         self._task: asyncio.Task | None = None
+
+    @property
+    def task(self) -> asyncio.Task | None:
+        return self._task
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="dataset-writer")
@@ -80,6 +84,16 @@ class DatasetWriter:
 
     async def _write(self, batch: list[WriteItem]) -> None:
         try:
+            await self._write_batch(batch)
+        except BaseException as exc:      # disk full, bug: every waiting visit must hear of it
+            for item in batch:
+                if item.future is not None and not item.future.done():
+                    item.future.set_exception(exc if isinstance(exc, Exception)
+                                              else RuntimeError("the dataset writer was interrupted"))
+            raise
+
+    async def _write_batch(self, batch: list[WriteItem]) -> None:
+        try:
             kinds = await asyncio.to_thread(self._upsert, batch)
         except DatasetError:
             kinds = {}
@@ -89,11 +103,6 @@ class DatasetWriter:
                 except DatasetError as exc:
                     if not item.future.done():
                         item.future.set_exception(exc)
-        except BaseException as exc:      # disk full, bug: every waiting visit must hear of it
-            for item in batch:
-                if not item.future.done():
-                    item.future.set_exception(exc)
-            raise
         for item in batch:
             item.parsed = None            # the rows are on disk: the visit needs only the key
         stored = [i for i in batch if i.key in kinds and not i.future.done()]
