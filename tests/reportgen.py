@@ -187,13 +187,16 @@ class Style:
     traditional: bool = False     # labels converted to traditional characters
     fullwidth_digits: float = 0.0
     word_markup: bool = False     # MsoNormal-style <p><span style=…> wrappers
+    layout_table: bool = False    # the body inside a one-column layout table (Luding)
+    thead: bool = False           # header rows of 三/四 as <thead><tr><th>
 
     @classmethod
     def random(cls, rnd: random.Random) -> "Style":
         return cls(split_spans=rnd.choice((0.0, 0.3, 1.0)), nbsp=rnd.choice((0.0, 0.5)),
                    br_headers=rnd.random() < 0.5, halfwidth=rnd.random() < 0.5,
                    traditional=rnd.random() < 0.3, fullwidth_digits=rnd.choice((0.0, 0.0, 0.3)),
-                   word_markup=rnd.random() < 0.5)
+                   word_markup=rnd.random() < 0.5, layout_table=rnd.random() < 0.3,
+                   thead=rnd.random() < 0.3)
 
 
 def _label(text: str, style: Style, rnd: random.Random) -> str:
@@ -315,27 +318,37 @@ def render_html(report: Report, rnd: random.Random, style: Style | None = None) 
     out = ['<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">',
            f"<title>{html.escape(report.title)}</title></head><body>",
            '<div class="nav">首页 &gt; 政府信息公开 &gt; 年度报告</div><div class="TRS_Editor">',
+           '<table width="100%"><tr><td>' if style.layout_table else "",
            f'<p style="text-align:center">{html.escape(report.title)}</p>',
            f"<p>本报告统计期限为{report.year}年1月1日至{report.year}年12月31日。</p>",
            "<p>一、总体情况</p>", f"<p>{NARRATIVE}</p>"]
     for sec in ("s2", "s3", "s4"):
         out.append(f"<p>{_spans(_label(HEADINGS[sec], style, rnd), style, rnd)}</p>")
-        out.append('<table class="MsoNormalTable" border="1" cellspacing="0" style="border-collapse:collapse">'
-                   "<tbody>")
-        for row in tables[sec]:
+        out.append('<table class="MsoNormalTable" border="1" cellspacing="0" style="border-collapse:collapse">')
+        heads = 3 if style.thead and sec in ("s3", "s4") else 0
+        out.append("<thead>" if heads else "<tbody>")
+        for i, row in enumerate(tables[sec]):
+            if heads and i == heads:
+                out.append("</thead><tbody>")
             cells = "".join(_td(text, style, rnd, header=kind in ("header", "caption"), colspan=cs,
                                 rowspan=rs, is_number=kind == "value")
                             for text, cs, rs, kind, _ in row)
+            if i < heads:
+                cells = cells.replace("<td", "<th").replace("</td>", "</th>")
             out.append(f"<tr>{cells}</tr>")
         out.append("</tbody></table>")
     out.append("<p>五、存在的主要问题及改进情况</p><p>公开内容还不够全面。</p>")
-    out.append("<p>六、其他需要报告的事项</p><p>无。</p></div></body></html>")
+    out.append("<p>六、其他需要报告的事项</p><p>无。</p>")
+    out.append("</td></tr></table></div></body></html>" if style.layout_table else "</div></body></html>")
     return "\n".join(out)
 
 
 def render_text(report: Report, rnd: random.Random, convention: str = "row") -> str:
-    """A text rendering: ``row`` = one table row per line ending in ``|``; ``cell`` = one cell
-    per line ending in `` |`` with a lone ``|`` line for an empty cell."""
+    """A text rendering (the conventions of ../shared/corpus/pages/README.md):
+    ``row`` = one table row per line ending in ``|``; ``cell`` = one cell per line ending in
+    `` |`` with a lone ``|`` line for an empty cell; ``sep`` = cells on their own lines with
+    lone ``|`` separator lines (two in a row: an empty cell); ``bare`` = no pipes, one cell
+    per line, a whitespace-only line for an empty cell, a blank line after each row."""
     tables = table_rows(report)
     lines = [report.title, f"本报告统计期限为{report.year}年1月1日至{report.year}年12月31日。",
              "一、总体情况", NARRATIVE]
@@ -345,8 +358,16 @@ def render_text(report: Report, rnd: random.Random, convention: str = "row") -> 
             texts = [text for text, *_ in row]
             if convention == "row":
                 lines.append(" | ".join(texts) + " |")
-            else:
+            elif convention == "cell":
                 lines.extend(f"{t} |" if t else "|" for t in texts)
+            elif convention == "sep":
+                for t in texts:
+                    if t:
+                        lines.append(t)
+                    lines.append("|")
+            else:
+                lines.extend(t if t else " " for t in texts)
+                lines.append("")
     lines += ["五、存在的主要问题及改进情况", "公开内容还不够全面。", "六、其他需要报告的事项", "无。"]
     return "\n".join(lines) + "\n"
 

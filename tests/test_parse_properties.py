@@ -172,7 +172,7 @@ def test_text_in_a_numeric_cell_is_never_a_number(text):
 
 
 # ----------------------------------------------------------------------------- (c) reports
-RENDERINGS = ("html", "text-row", "text-cell")
+RENDERINGS = ("html", "text-row", "text-cell", "text-sep", "text-bare")
 
 
 def _render(report: G.Report, rnd: random.Random, rendering: str) -> tuple[bytes, str]:
