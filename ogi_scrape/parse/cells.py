@@ -39,7 +39,7 @@ class CellValue:
 def is_value_like(text: str) -> bool:
     """Could this cell be a table value (number, blank, dash, 无)? Labels are everything else."""
     t = clean_cell(text)
-    if not t:
+    if not t or t.isascii() and t.isdigit():    # most cells: blank or a plain count
         return True
     if t.lower() in NOT_APPLICABLE:
         return True
@@ -51,6 +51,8 @@ def read_cell(text: str) -> CellValue:
     raw = clean_cell(text)
     if raw == "":
         return CellValue(raw, None, flags=["blank"])
+    if raw.isascii() and raw.isdigit():           # most cells: a plain count, no regex needed
+        return CellValue(raw, int(raw))
     if raw.lower() in NOT_APPLICABLE:
         return CellValue(raw, None, flags=["not_applicable"])
     m = _VALUE_RE.match(raw.replace(" ", ""))
