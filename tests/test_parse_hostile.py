@@ -313,3 +313,17 @@ def test_cli_missing_file_is_a_clear_error(tmp_path):
     proc = _cli(str(tmp_path / "nope.html"))
     assert proc.returncode == 3
     assert "nope.html" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("hidden", ['<span style="DISPLAY: none">9</span>', "<script>9</script>",
+                                    "<style>.x{}</style>", '<?php echo 9 ?>'])
+def test_hidden_or_script_text_inside_a_number_cell_is_not_read(hidden):
+    """Such tables take the careful cell walk instead of the serialiser shortcut."""
+    report = G.make_report(random.Random(11), "gb2021")
+    want = report.values["s4.reconsideration.upheld"]
+    report.printed["s4.reconsideration.upheld"] = "@@"
+    page = G.render_html(report, random.Random(1), G.Style(word_markup=True))
+    page = page.replace("@@", f"{want}{hidden}").encode("utf-8")
+    result = timed_parse(page, name="hidden.html")
+    assert result.value_map()["s4.reconsideration.upheld"] == want
+    assert result.status == "ok", result.reasons
