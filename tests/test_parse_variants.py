@@ -81,7 +81,7 @@ OK_PAGES = ["all-sections-one-table", "annotated-count", "fee-decimal", "fee-lab
             "narrative-before-s4-table", "not-applicable-cells", "old-format-2021",
             "procurement-yuan-and-signed-changes", "s3-blank-total-column",
             "s3-split-table-repeated-header", "s4-vertical-header", "th-thead-tables",
-            "traditional-mirror"]
+            "total-column-moved", "traditional-mirror"]
 
 
 @pytest.mark.parametrize("name", OK_PAGES)
@@ -239,6 +239,21 @@ def test_label_only_section_four_is_fifteen_blanks():
     got = values("label-only-table")
     s4 = [v for v in got.values() if v.section == "s4"]
     assert len(s4) == 15 and all(v.flags == ["blank"] for v in s4)
+
+
+# ----------------------------------------------------------------------------- source anomalies
+@pytest.mark.parametrize("name, failed", [
+    ("source-anomaly-column-total", {("s3.column_total", "granted"), ("s3.outcomes_total", "legal_service")}),
+    ("source-anomaly-balance", {("s3.balance", "natural_person"), ("s3.balance", "total")}),
+])
+def test_an_inconsistent_report_is_kept_as_printed_and_blamed_on_the_source(name, failed):
+    """Templates.md §6 regression cases (R21, C4): never 'corrected', never ok."""
+    result = parsed(name)
+    assert result.status == "partial"
+    got = {(c["rule"], c.get("instance")) for c in result.checks if c["outcome"] == "fail"}
+    assert got == failed
+    assert all(c["attribution"] == "source" for c in result.checks if c["outcome"] == "fail")
+    assert any("source table inconsistent" in r for r in result.reasons)
 
 
 # ----------------------------------------------------------------------------- no tables
