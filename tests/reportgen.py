@@ -312,9 +312,12 @@ NARRATIVE = ("本年度，我单位认真贯彻落实《中华人民共和国政
              "不断加强政务公开工作，主动公开政府信息，依法办理依申请公开。")
 
 
-def render_html(report: Report, rnd: random.Random, style: Style | None = None) -> str:
+def render_html(report: Report, rnd: random.Random, style: Style | None = None,
+                tables: dict | None = None) -> str:
+    """The report as a portal page; ``tables`` (from ``table_rows``, possibly edited) overrides
+    the report's own tables, so a test can damage their structure."""
     style = style or Style.random(rnd)
-    tables = table_rows(report)
+    tables = tables or table_rows(report)
     out = ['<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">',
            f"<title>{html.escape(report.title)}</title></head><body>",
            '<div class="nav">首页 &gt; 政府信息公开 &gt; 年度报告</div><div class="TRS_Editor">',
@@ -374,3 +377,33 @@ def render_text(report: Report, rnd: random.Random, convention: str = "row") -> 
 
 def value_codes(report: Report) -> list[str]:
     return list(report.printed)
+
+
+STRUCTURAL_DAMAGE = ("drop_row", "dup_row", "empty_row", "unknown_label", "blank_label", "drop_cell",
+                     "extra_cell", "swap_rows")
+
+
+def damage(tables: dict, rnd: random.Random, kind: str) -> str:
+    """Break the structure of one table the way real pages do; returns the section hit."""
+    sec = rnd.choice(["s2", "s3", "s4"])
+    rows = tables[sec]
+    i = rnd.randrange(len(rows))
+    row = rows[i]
+    labels = [j for j, c in enumerate(row) if c[3] == "label"]
+    values = [j for j, c in enumerate(row) if c[3] == "value"]
+    if kind == "drop_row":
+        del rows[i]
+    elif kind == "dup_row":
+        rows.insert(i, list(row))
+    elif kind == "empty_row":
+        rows.insert(i, [("", 1, 1, "value", None)])
+    elif kind in ("unknown_label", "blank_label") and labels:
+        c = row[labels[-1]]
+        row[labels[-1]] = ("某某事项" if kind == "unknown_label" else "", *c[1:])
+    elif kind == "drop_cell" and values:
+        del row[rnd.choice(values)]
+    elif kind == "extra_cell":
+        row.append(("0", 1, 1, "value", None))
+    elif kind == "swap_rows" and i + 1 < len(rows):
+        rows[i], rows[i + 1] = rows[i + 1], rows[i]
+    return sec

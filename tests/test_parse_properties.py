@@ -254,6 +254,22 @@ def test_blanked_cells_come_back_blank(seed, template, rendering, k):
     _assert_raw_printed(result, data, kind)
 
 
+@REPORTS
+@given(st.integers(0, 2**32), st.sampled_from(G.STRUCTURAL_DAMAGE))
+def test_structural_damage_never_gives_a_silently_wrong_number(seed, kind):
+    """A dropped, duplicated, swapped or unlabelled row, a lost or extra cell: the parser may
+    refuse or flag, but a result it calls ok must hold only the numbers printed for those codes."""
+    rnd = random.Random(seed)
+    report = G.make_report(rnd)
+    tables = G.table_rows(report)
+    G.damage(tables, rnd, kind)
+    result = parse_bytes(G.render_html(report, rnd, tables=tables).encode("utf-8"), name="damaged.html")
+    if result.status == "ok":
+        wrong = {v.code: (v.value, report.values.get(v.code)) for v in result.values
+                 if v.value is not None and v.value != report.values.get(v.code)}
+        assert not wrong, f"{kind}: ok with {wrong}"
+
+
 # ----------------------------------------------------------------------------- fast cell text
 _INLINE = ("span", "font", "b", "o:p", "a")
 _BLOCKS = ("p", "div", "br", "li", "center")
