@@ -28,7 +28,7 @@ from ogi_scrape.parse.grid import MAX_COLS, MAX_ROWS, build_grid
 pytestmark = pytest.mark.timeout(120)
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Reports are drawn from a seed (not st.randoms) so a failure shrinks in seconds, not minutes.
-REPORTS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+REPORTS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow],
                    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink])
 
 
