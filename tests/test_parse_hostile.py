@@ -110,6 +110,37 @@ def test_truncated_html_is_never_ok_while_its_tables_are_cut(page_name, request,
     assert "failed" in statuses and "partial" in statuses
 
 
+def _last_value_end(page: bytes) -> int:
+    """Byte offset after which every value cell of the report's tables is fully printed."""
+    end_td = page.rfind(b"</td>", 0, page.find("五、".encode()))
+    start = page.rfind(b"<td", 0, end_td)
+    span_end = page.rfind(b"</span>", start, end_td)
+    return span_end if span_end != -1 else end_td
+
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "reports"
+
+
+@pytest.mark.parametrize("source", ["gb2019-generated", "luding-layout-table", "all-sections-one-table",
+                                    "s3-split-table-repeated-header", "th-thead-tables"])
+def test_truncated_structural_variants_are_never_ok_while_cut(source):
+    if source == "gb2019-generated":
+        report = G.make_report(random.Random(2019), "gb2019")
+        page = G.render_html(report, random.Random(4),
+                             G.Style(split_spans=0.5, word_markup=True)).encode("utf-8")
+    else:
+        page = (FIXTURES / f"{source}.html").read_bytes()
+    whole = timed_parse(page, name=f"{source}.html")
+    assert whole.status == "ok", whole.reasons
+    limit = _last_value_end(page)
+    for cut in _cut_offsets(len(page), 40):
+        prefix = page[:cut]
+        result = timed_parse(prefix, name=f"{source}-cut-{cut}.html", kind="html")
+        assert_no_invented_numbers(result, prefix)
+        if cut < limit:
+            assert result.status != "ok", f"{source} cut at {cut} (< {limit}) still ok"
+
+
 @pytest.mark.parametrize("convention", ["row", "cell"])
 def test_truncated_text_is_never_ok_while_its_tables_are_cut(convention, report):
     text = G.render_text(report, random.Random(3), convention).encode("utf-8")
@@ -327,3 +358,23 @@ def test_hidden_or_script_text_inside_a_number_cell_is_not_read(hidden):
     result = timed_parse(page, name="hidden.html")
     assert result.value_map()["s4.reconsideration.upheld"] == want
     assert result.status == "ok", result.reasons
+
+
+@pytest.mark.parametrize("where", ["before_text", "inside_number"])
+def test_a_page_cut_in_its_last_cell_flags_that_cell_truncated(where):
+    """libxml2 closes what a cut page left open: the last cell must not read as a blank
+    (cut before its text) or as a smaller number (cut inside it: 875 → 8)."""
+    report = G.make_report(random.Random(20240101), "gb2021")
+    for code in ("s4.litigation_after.upheld", "s4.litigation_after.total"):
+        report.values[code] += 870
+        report.printed[code] = str(report.values[code])
+    page = G.render_html(report, random.Random(7), G.Style()).encode("utf-8")
+    assert timed_parse(page, name="whole.html").status == "ok"
+    digits = report.printed["s4.litigation_after.total"].encode()
+    at = page.rfind(b">" + digits + b"</span>") + 1
+    cut = at if where == "before_text" else at + 1
+    result = timed_parse(page[:cut], name="cut-last-cell.html")
+    last = {v.code: v for v in result.values}["s4.litigation_after.total"]
+    assert last.value is None and last.flags == ["truncated"]
+    assert result.status == "partial"
+    assert any("document ends inside the tables" in r for r in result.reasons)

@@ -227,11 +227,34 @@ def lines_from_body(body) -> list[Line]:
     return lines
 
 
+def ends_inside_a_table(text: str) -> bool:
+    """Was this page cut off (a partial download) while a table was still open?
+
+    libxml2 silently closes what a cut page left open, so a last cell cut before its text
+    would read as a deliberate blank and a cut "875" as 8. A page that never closes
+    ``</html>`` and whose last ``<table`` comes after its last ``</table`` ended inside one.
+    """
+    low = text[-200_000:].lower()
+    return "</html" not in low[-4096:] and low.rfind("<table") > low.rfind("</table")
+
+
+def _mark_cut_cell(lines: list[Line]) -> None:
+    """Flag the last cell in document order of the last table row as truncated."""
+    row = next((line for line in reversed(lines) if line.kind == "row"), None)
+    if row is None:
+        return
+    cell = next((t for t in reversed(row.tokens) if not t.covered), None)
+    if cell is not None:
+        cell.truncated = True
+
+
 def read_html(data: bytes, content_type: str | None = None) -> HtmlDocument:
     root, decoded = _parse_tree(data, content_type)
     meta = _meta(root)
     body, selector = find_body(root)
     lines = lines_from_body(body)
+    if ends_inside_a_table(decoded.text):
+        _mark_cut_cell(lines)
     title = meta.get("ArticleTitle") or None
     if not title:
         t = root.find(".//title")
