@@ -141,11 +141,17 @@ def test_truncated_structural_variants_are_never_ok_while_cut(source):
             assert result.status != "ok", f"{source} cut at {cut} (< {limit}) still ok"
 
 
-@pytest.mark.parametrize("convention", ["row", "cell"])
+@pytest.mark.parametrize("convention", ["row", "cell", "sep", "bare"])
 def test_truncated_text_is_never_ok_while_its_tables_are_cut(convention, report):
     text = G.render_text(report, random.Random(3), convention).encode("utf-8")
-    last_value_end = text.rfind(b"|")      # after the last cell's closing pipe all is printed
-    for cut in _cut_offsets(len(text)):
+    # Everything is printed once the last value of 四 is in with what ends its cell: the
+    # closing pipe (row, cell) or the line break (sep, bare: a lone "|" only separates).
+    outro = text.index("五、".encode())
+    last = report.printed["s4.litigation_after.total"].encode()
+    last_value_end = (text.rfind(b"|", 0, outro) if convention in ("row", "cell")
+                      else text.rfind(last, 0, outro) + len(last))
+    assert last_value_end > len(text) // 2
+    for cut in _cut_offsets(len(text)) + list(range(last_value_end - 40, last_value_end + 1)):
         prefix = text[:cut]
         result = timed_parse(prefix, name=f"cut-at-{cut}.txt", kind="text")
         assert_no_invented_numbers(result, prefix, "text")
