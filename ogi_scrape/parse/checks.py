@@ -12,7 +12,6 @@ inconsistent is told apart from one we may have misread.
 from __future__ import annotations
 
 import tomllib
-from decimal import Decimal
 from functools import lru_cache
 
 from ogi_scrape.parse import templates as T
@@ -56,34 +55,39 @@ def _expand(rule: dict, tpl: T.Template) -> list[tuple[str, list[str], list[str]
             for name, value in items]
 
 
-def _operand(code: str, cells: dict[str, Cell]) -> tuple[str, Decimal | None, dict]:
-    cell = cells.get(code)
-    if cell is None:
-        return "missing", None, {"code": code, "raw": None}
-    ev = {"code": code, "raw": cell.value.raw,
-          "provenance": cell.token.provenance() if cell.token else None}
-    if cell.value.value is None:
-        return ("blank" if "blank" in cell.flags else "na"), None, ev
-    return "value", Decimal(cell.value.value), ev
+def _evidence(codes, cells: dict[str, Cell]) -> list[dict]:
+    """The cells a check used, with their printed text and where they came from."""
+    out = []
+    for code in codes:
+        cell = cells.get(code)
+        if cell is None:
+            out.append({"code": code, "raw": None})
+        else:
+            out.append({"code": code, "raw": cell.value.raw,
+                        "provenance": cell.token.provenance() if cell.token else None})
+    return out
 
 
 def _sum_side(codes, cells, is_total_side):
-    total = Decimal(0)
-    evidence, blanks, problem = [], 0, None
+    """Sum of the cells (ints and Decimals add exactly), blank summands, first problem."""
+    total = 0
+    blanks, problem = 0, None
+    lone_total = is_total_side and len(codes) == 1
     for code in codes:
-        kind, value, ev = _operand(code, cells)
-        evidence.append(ev)
-        if kind == "value":
-            total += value
-        elif kind == "blank" and not (is_total_side and len(codes) == 1):
-            blanks += 1
-        elif kind == "missing":
+        cell = cells.get(code)
+        if cell is None:
             problem = problem or f"{code} not read"
-        elif kind == "blank":
+            continue
+        value = cell.value.value
+        if value is not None:
+            total += value
+        elif "blank" not in cell.flags:
+            problem = problem or f"{code} is not a number ({cell.value.raw!r})"
+        elif lone_total:
             problem = problem or f"{code} is blank"
         else:
-            problem = problem or f"{code} is not a number ({ev['raw']!r})"
-    return total, evidence, blanks, problem
+            blanks += 1
+    return total, blanks, problem
 
 
 def _uncertain(codes, cells) -> bool:
@@ -132,25 +136,30 @@ def run_checks(template: str, year: int | None, cells: dict[str, Cell],
 
 def _sum_check(rule_id: str, instance: str, left: list[str], right: list[str],
                cells: dict[str, Cell]) -> dict:
-    lsum, lev, lblanks, lprob = _sum_side(left, cells, True)
-    rsum, rev, rblanks, rprob = _sum_side(right, cells, False)
-    check = {"rule": rule_id, "instance": instance, "evidence": {"left": lev, "right": rev}}
+    lsum, lblanks, lprob = _sum_side(left, cells, True)
+    rsum, rblanks, rprob = _sum_side(right, cells, False)
+    check = {"rule": rule_id, "instance": instance}
     if lprob or rprob:
         check.update(outcome="not_assessable", detail=lprob or rprob)
-        return check
-    blanks = lblanks + rblanks
-    note = f" ({blanks} blank cell(s) counted as 0)" if blanks else ""
-    if lsum == rsum:
-        check.update(outcome="pass", detail=f"{lsum} = {rsum}{note}")
-    elif blanks:
-        # Blank may mean 0 or "not filled in" (templates.md C1 leaves the 总计 column blank
-        # in every detail row): with blanks involved, a mismatch proves nothing either way.
-        check.update(outcome="not_assessable",
-                     detail=f"{lsum} ≠ {rsum} with {blanks} blank cell(s): cannot tell 0 from "
-                            "not filled in")
     else:
-        check.update(outcome="fail", detail=f"{lsum} ≠ {rsum}",
-                     attribution="parser" if _uncertain(left + right, cells) else "source")
+        blanks = lblanks + rblanks
+        note = f" ({blanks} blank cell(s) counted as 0)" if blanks else ""
+        if lsum == rsum:
+            check.update(outcome="pass", detail=f"{lsum} = {rsum}{note}")
+        elif blanks:
+            # Blank may mean 0 or "not filled in" (templates.md C1 leaves the 总计 column
+            # blank in every detail row): with blanks involved, a mismatch proves nothing.
+            check.update(outcome="not_assessable",
+                         detail=f"{lsum} ≠ {rsum} with {blanks} blank cell(s): cannot tell 0 "
+                                "from not filled in")
+        else:
+            check.update(outcome="fail", detail=f"{lsum} ≠ {rsum}",
+                         attribution="parser" if _uncertain(left + right, cells) else "source")
+    # Passing checks name their cells; the others also show each cell's text and origin.
+    if check["outcome"] == "pass":
+        check["evidence"] = {"left": list(left), "right": list(right)}
+    else:
+        check["evidence"] = {"left": _evidence(left, cells), "right": _evidence(right, cells)}
     return check
 
 

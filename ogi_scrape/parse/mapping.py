@@ -128,9 +128,19 @@ class _Vocabulary:
     any_col_key: tuple[str, ...]
     row_prefixes: dict[str, tuple[str, ...]]
     s3_group_keys: tuple[str, ...]
+    row_index: dict[str, dict[str, tuple]]   # section → first two key chars → (match, spec)
 
 
 _VOCAB: _Vocabulary | None = None
+
+
+def _row_index() -> dict[str, dict[str, tuple]]:
+    index: dict[str, dict[str, list]] = {}
+    for sec, specs in catalogue().items():
+        for spec in specs:
+            for m in spec.match:
+                index.setdefault(sec, {}).setdefault(m[:2], []).append((m, spec))
+    return {sec: {k: tuple(v) for k, v in d.items()} for sec, d in index.items()}
 
 
 def vocabulary() -> _Vocabulary:
@@ -154,6 +164,7 @@ def vocabulary() -> _Vocabulary:
                           for sec, specs in catalogue().items()},
             s3_group_keys=tuple(sorted(set(T.s3_groups()) | {label_key("本年度办理结果")},
                                        key=len, reverse=True)),
+            row_index=_row_index(),
         )
     return _VOCAB
 
@@ -177,22 +188,22 @@ def match_row(tok: Token, section: str, context: list[Token], prev: RowMatch | N
     if section == "s3":
         key, group_in_cell = _without_group(key)
     key = _LEADING_NUMBER.sub("", key, count=1)   # "1属于国家秘密": an enumerator without its dot
-    if not key.startswith(vocabulary().row_prefixes.get(section, ())):
+    vocab = vocabulary()
+    if not key.startswith(vocab.row_prefixes.get(section, ())):
         return None
     best: tuple[int, RowSpec] | None = None
-    for spec in catalogue().get(section, []):
-        for m in spec.match:
-            hit = key == m if spec.exact else key.startswith(m)
-            if not hit:
+    for m, spec in vocab.row_index.get(section, {}).get(key[:2], ()):
+        hit = key == m if spec.exact else key.startswith(m)
+        if not hit:
+            continue
+        if spec.exact and spec.group:
+            in_context = group_in_cell == spec.group or any(t.key == spec.group for t in context)
+            after_sibling = prev is not None and prev.row_key is not None and \
+                prev.row_key.split(".")[0] == spec.key.split(".")[0] and prev.row_key != spec.key
+            if not (in_context or after_sibling):
                 continue
-            if spec.exact and spec.group:
-                in_context = group_in_cell == spec.group or any(t.key == spec.group for t in context)
-                after_sibling = prev is not None and prev.row_key is not None and \
-                    prev.row_key.split(".")[0] == spec.key.split(".")[0] and prev.row_key != spec.key
-                if not (in_context or after_sibling):
-                    continue
-            if best is None or len(m) > best[0]:
-                best = (len(m), spec)
+        if best is None or len(m) > best[0]:
+            best = (len(m), spec)
     return best[1] if best else None
 
 

@@ -28,7 +28,12 @@ class Value:
     unit: str | None
     flags: list[str]
     note: str | None
-    provenance: dict
+    token: object = field(default=None, repr=False)   # the source cell (parse.tokens.Token)
+
+    @property
+    def provenance(self) -> dict:
+        """Where the value was printed; built on demand (most parses never ask)."""
+        return self.token.provenance() if self.token is not None else {}
 
     def to_dict(self) -> dict:
         out = {"code": self.code, "section": self.section, "row": self.row, "column": self.column,
@@ -82,10 +87,9 @@ class ParseResult:
 
 
 def _value(cell: Cell) -> Value:
-    prov = cell.token.provenance() if cell.token else {}
-    return Value(code=cell.code, section=cell.section, row=cell.row, column=cell.column,
-                 value=cell.value.value, raw=cell.value.raw, unit=cell.value.unit,
-                 flags=sorted(set(cell.flags)), note=cell.value.note, provenance=prov)
+    flags = cell.flags if len(cell.flags) < 2 else sorted(set(cell.flags))
+    return Value(cell.code, cell.section, cell.row, cell.column, cell.value.value,
+                 cell.value.raw, cell.value.unit, flags, cell.value.note, cell.token)
 
 
 def build_result(mapping: Mapping, checks: list[dict], *, year, org, title, source,

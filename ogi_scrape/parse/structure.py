@@ -22,6 +22,7 @@ from ogi_scrape.parse.tokens import Line, Token
 _HEADING_RE = re.compile(r"^\s*([一二三四五六])\s*[、.．,，]")
 _CAPTION_RE = re.compile(r"第二十条第?([一二三四五六七八九十]*)项?")
 MAX_HEADING_CHARS = 48
+_HEADING_NUMERALS = frozenset("一二三四五六")
 
 
 @dataclass
@@ -73,6 +74,8 @@ def _html_row_group(tokens: list[Token]) -> Group:
 def heading_section(tok: Token) -> str | None:
     """``二、主动公开政府信息情况`` → "s2"; None when the token is not a section heading."""
     text = tok.text
+    if not text or text.lstrip()[:1] not in _HEADING_NUMERALS:   # cheap reject: most tokens
+        return None
     if len(text) > MAX_HEADING_CHARS:
         # Long paragraphs can still start with a heading run into the text (PDF renderings).
         text = text[:MAX_HEADING_CHARS]
@@ -89,6 +92,8 @@ def heading_section(tok: Token) -> str | None:
 
 def caption_item(tok: Token) -> str | None:
     """``第二十条第（五）项`` → "五"; ``第二十条第`` (number lost) → ""; else None."""
+    if "第二十" not in tok.text:    # cheap reject (also matches 第二十條 on mirror sites)
+        return None
     c = compact(tok.text)
     if "第二十条" not in c or len(c) > 20:
         return None
