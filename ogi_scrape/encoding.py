@@ -84,6 +84,14 @@ def _likely_utf8(data: bytes) -> str | None:
     return _strict(data, "utf-8")
 
 
+_REPORT_WORDS = ("政府", "信息", "資訊", "公开", "公開", "年度", "报告", "報告", "申请", "申請",
+                 "情况", "情況", "工作", "行政")
+
+
+def _report_words(text: str) -> int:
+    return sum(text.count(w) for w in _REPORT_WORDS)
+
+
 def decode(data: bytes, content_type: str | None = None) -> Decoded:
     """Decode a document; never raises (undecodable bytes become U+FFFD as a last resort)."""
     for bom, enc in _BOMS:
@@ -109,6 +117,13 @@ def decode(data: bytes, content_type: str | None = None) -> Decoded:
     for enc in ("utf-8", "gb18030"):
         text = _strict(data, enc)
         if text is not None:
+            if enc == "gb18030":
+                # GB18030 also "decodes" Big5 (mirror sites in traditional characters) into
+                # rare-character mojibake. Real GBK text almost never passes a strict Big5
+                # decode, so when both pass, the one that reads as a report wins.
+                alt = _strict(data, "big5")
+                if alt is not None and _report_words(alt) > _report_words(text):
+                    return Decoded(alt, "big5", "big5")
             return Decoded(text, enc, enc)
     # Nothing decodes strictly. A few corrupt bytes (a cut download, a stray byte in a Word
     # paste) do not change a page's encoding, but they do fool the statistical detector:

@@ -303,6 +303,19 @@ def test_invalid_utf8_inside_a_number_is_not_read_as_a_number(report):
     assert result.status != "ok"
 
 
+FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "reports"
+
+
+@pytest.mark.parametrize("encoding", ["big5", "gb18030"])
+def test_undeclared_traditional_mirror_in_big5_or_gbk(encoding):
+    """GB18030 'decodes' Big5 bytes into mojibake without an error, so an undeclared Big5
+    mirror page must not be taken for GBK (and a GBK page must stay GBK)."""
+    page = (FIXTURE_DIR / "traditional-mirror.html").read_text(encoding="utf-8").replace("charset=utf-8", "")
+    result = timed_parse(page.encode(encoding, "xmlcharrefreplace"), name="mirror.html")
+    assert result.source["encoding"] == encoding
+    assert result.status == "ok", result.reasons
+
+
 def test_utf16_page_named_html_is_decoded_by_its_bom(report):
     data = G.render_html(report, random.Random(5), G.Style()).encode("utf-16")
     result = timed_parse(data, name="utf16.html")
