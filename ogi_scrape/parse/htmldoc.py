@@ -234,8 +234,10 @@ def ends_inside_a_table(text: str) -> bool:
     would read as a deliberate blank and a cut "875" as 8. A page that never closes
     ``</html>`` and whose last ``<table`` comes after its last ``</table`` ended inside one.
     """
+    if "</html" in text[-4096:].lower():       # the usual case: a complete page
+        return False
     low = text[-200_000:].lower()
-    return "</html" not in low[-4096:] and low.rfind("<table") > low.rfind("</table")
+    return low.rfind("<table") > low.rfind("</table")
 
 
 def _mark_cut_cell(lines: list[Line]) -> None:
