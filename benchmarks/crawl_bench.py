@@ -182,7 +182,7 @@ def main(argv=None) -> int:
         pool = pool_cm.__enter__()           # fork the parsers before any thread starts
         server, port = serve(sites)
         print(f"farm: {args.sites} sites × {args.reports} report(s), latency 50–300 ms, "
-              f"per-host delay d = {args.delay:g} s; generated in {time.perf_counter() - t0:.1f} s",
+              f"per-host delay d = {args.delay:g} s; generated in {time.perf_counter() - t0:.1f} s in {work}",
               flush=True)
         try:
             out = work / "data"
@@ -215,6 +215,11 @@ def main(argv=None) -> int:
               f"{1000 * cpu / max(1, requests):.1f} ms per request, all included)")
         print(f"peak RSS (crawl):    {peak:8.0f} MB   (target < 500 MB); {n_parse} parser process(es) "
               f"{parser_rss:.0f} MB now; farm server {server_rss:.0f} MB")
+        def size_mb(path: Path) -> float:
+            return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
+        print(f"disk:                {size_mb(out / 'archive'):8.1f} MB WARC archive, "
+              f"{size_mb((out / 'current').resolve()):.1f} MB dataset (current snapshot), "
+              f"{(out / 'crawl-state.sqlite').stat().st_size / 2**20:.1f} MB state")
         if stored != args.sites * args.reports:
             print(f"! stored {stored} reports, expected {args.sites * args.reports}")
             return 1
