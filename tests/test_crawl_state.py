@@ -104,3 +104,25 @@ def test_terminal_gets_a_progress_bar_and_warnings_not_json(tmp_path):
     assert "no longer lists the 2023 report" in shown and '"event"' not in shown
     logged = [json.loads(l)["event"] for l in (tmp_path / "log.jsonl").read_text().splitlines()]
     assert logged == ["source_done", "drift", "source_done"]
+
+
+def test_a_parser_crash_on_one_page_fails_that_report_only(tmp_path, registry, monkeypatch):
+    import ogi_scrape.crawl.engine as engine
+
+    real = engine.parse_page
+
+    def fragile(content, url, *a):
+        if url.endswith("t20250115_4053391.html"):
+            raise ValueError("All strings must be XML compatible")
+        return real(content, url, *a)
+
+    monkeypatch.setattr(engine, "parse_page", fragile)
+    out = tmp_path / "data"
+    assert crawl(out, registry, *ONE) == 0
+    m = manifest(out)
+    assert m["reports"]["new"] == 5 and m["reports"]["failed"] == 1
+    assert any("parser crashed" in e["error"] for e in m["top_errors"])
+    assert len(Dataset(out).read("reports")) == 5
+    db = sqlite3.connect(out / "crawl-state.sqlite")
+    row = db.execute("SELECT sha256, last_error FROM urls WHERE url LIKE '%t20250115_4053391.html'").fetchone()
+    assert row[0] is None and "parser crashed" in row[1]      # asked in full next time

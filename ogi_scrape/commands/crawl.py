@@ -169,22 +169,21 @@ class _NoState:
 
 async def _dry_run(args, registry, scope, sources) -> int:
     from ogi_scrape.crawl.conditional import SourceFetcher
-    from ogi_scrape.crawl.engine import Crawl, SourceOutcome, select
+    from ogi_scrape.crawl.engine import list_candidates, select
     from ogi_scrape.errors import OgiError
     from ogi_scrape.pipeline import open_session
 
     async with open_session(out=args.out, mirror=args.mirror, registry=registry,
                             settings=_settings(args), archive=False) as session:
-        crawl = Crawl.__new__(Crawl)
-        crawl.years = scope.years
-
         async def one(source):
             fetcher = SourceFetcher(session.fetcher, _NoState(), session.out, session.relative_ref)
             try:
-                cands = await Crawl._list(crawl, source, fetcher, SourceOutcome(source.id))
+                cands, misses = await list_candidates(source, fetcher, scope.years)
             except OgiError as exc:
                 return source, None, exc.message
-            chosen, _ = select(cands or [], scope.years, source.division.name)
+            if not cands:
+                return source, None, "; ".join(misses) or "the report columns list no report"
+            chosen, _ = select(cands, scope.years, source.division.name)
             return source, chosen, None
 
         results = await asyncio.gather(*(one(s) for s in sources))

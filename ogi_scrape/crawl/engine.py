@@ -30,6 +30,7 @@ from pathlib import Path
 
 from ogi_scrape.crawl.conditional import SourceFetcher
 from ogi_scrape.crawl.parsing import ParsedView, parse_page
+from ogi_scrape.crawl.report import short_error
 from ogi_scrape.crawl.writer import DatasetWriter, WriteItem
 from ogi_scrape.errors import Blocked, FetchFailed, NotFound, OgiError
 from ogi_scrape.pipeline import host_of, report_meta
@@ -52,8 +53,7 @@ class SourceOutcome:
 
     def error(self, url_or_host: str, message: str) -> None:
         host = host_of(url_or_host) if "://" in url_or_host else url_or_host
-        from ogi_scrape.crawl.report import _short
-        self.errors.setdefault(host, Counter())[_short(message)] += 1
+        self.errors.setdefault(host, Counter())[short_error(message)] += 1
 
     def as_dict(self) -> dict:
         return {"source": self.source, "status": self.status, "reports": dict(self.reports),
@@ -75,6 +75,24 @@ def kinds_to_ask(source) -> list[str]:
         if kind not in kinds:
             kinds.append(kind)
     return kinds or ["government"]
+
+
+async def list_candidates(source, fetcher, years: list[int]) -> tuple[list, list[str]]:
+    """Every candidate the portal lists, deduplicated by URL, and the adapters' "not found"
+    messages. ``year`` only steers which article pages an adapter reads as evidence."""
+    from ogi_scrape.sources.families import discover
+
+    found: dict[str, object] = {}
+    misses: list[str] = []
+    for kind in kinds_to_ask(source):
+        try:
+            cands = await discover(source, fetcher, year=max(years), kind=kind)
+        except NotFound as exc:
+            misses.append(exc.message)
+            continue
+        for cand in cands:
+            found.setdefault(cand.url, cand)
+    return list(found.values()), misses
 
 
 def select(candidates, years: list[int], division_name: str) -> tuple[list, list]:
@@ -118,6 +136,10 @@ class Crawl:
         self.workers = max(1, workers)
         self.writer = DatasetWriter(session.out, state, run_id, batch_size=batch_size)
         self.parse_pool = parse_pool         # ProcessPoolExecutor, or None: a thread
+        # Pages waiting for a parser stay with their visit, not in the executor's queue, where
+        # a CPU-bound night would pile up every fetched page (and its pickled copy).
+        workers_ = getattr(parse_pool, "_max_workers", 1) if parse_pool is not None else 1
+        self._parse_slots = asyncio.Semaphore(2 * workers_ + 1)
 
     async def run(self, source_ids: list[str], on_done) -> None:
         """Visit ``source_ids``; ``on_done(SourceOutcome)`` after each has settled."""
@@ -168,7 +190,7 @@ class Crawl:
                                 self.session.relative_ref)
         self.events.emit("source_start", source=source.id, host=source.host)
         try:
-            candidates = await self._list(source, fetcher, out)
+            candidates, misses = await list_candidates(source, fetcher, self.years)
         except Blocked as exc:
             out.status, out.message = "blocked", exc.message
             out.error(source.host, exc.message)
@@ -181,8 +203,9 @@ class Crawl:
             self.events.emit("source_error", source=source.id, status="failed",
                              message=f"{source.id}: {exc.message}")
             return self._finish(out, fetcher)
-        if candidates is None:
+        if not candidates:
             out.status = "not_found"
+            out.message = "; ".join(misses) or "the report columns list no report"
             return self._finish(out, fetcher)
 
         division = source.division
@@ -223,25 +246,6 @@ class Crawl:
     def _years_text(self) -> str:
         y = self.years
         return f"{y[0]}–{y[-1]}" if len(y) > 1 else str(y[0])
-
-    async def _list(self, source, fetcher, out: SourceOutcome):
-        """Every candidate the portal lists (deduplicated by URL), or None if it lists none."""
-        from ogi_scrape.sources.families import discover
-
-        found: dict[str, object] = {}
-        misses: list[str] = []
-        for kind in kinds_to_ask(source):
-            try:
-                cands = await discover(source, fetcher, year=self.years[-1], kind=kind)
-            except NotFound as exc:
-                misses.append(exc.message)
-                continue
-            for cand in cands:
-                found.setdefault(cand.url, cand)
-        if not found:
-            out.message = "; ".join(misses) or "the report columns list no report"
-            return None
-        return list(found.values())
 
     def _drift(self, source, candidates, out: SourceOutcome) -> None:
         """Warn about reports (body, year in scope) the portal listed before and lists no more."""
@@ -285,13 +289,25 @@ class Crawl:
             return None
         body_selector = (source.options or {}).get("body_selector")
 
+        response.__dict__.pop("_decoded", None)     # text decoded for redirect sniffing: not needed
         args = (response.content, response.final_url, response.headers.get("content-type"),
                 body_selector, cand.has_body is None)
-        if self.parse_pool is not None:
-            parsed, evidence = await asyncio.get_running_loop().run_in_executor(
-                self.parse_pool, parse_page, *args)
-        else:
-            parsed, evidence = await asyncio.to_thread(parse_page, *args)
+        async with self._parse_slots:
+            try:
+                if self.parse_pool is not None:
+                    parsed, evidence = await asyncio.get_running_loop().run_in_executor(
+                        self.parse_pool, parse_page, *args)
+                else:
+                    parsed, evidence = await asyncio.to_thread(parse_page, *args)
+            except Exception as exc:     # a parser bug on one page must not end the night
+                message = f"the parser crashed on this page ({type(exc).__name__}: {exc}); " \
+                          "nothing stored — please report it with the archived page"
+                out.reports["failed"] += 1
+                out.error(cand.url, message)
+                self.events.emit("report_error", source=source.id, url=cand.url, message=message)
+                self.state.record_fetches([{"url": cand.url, "source_id": source.id,
+                                            "role": "report", "error": message}], self.run_id)
+                return None
         if evidence is not None:            # no table: the page may hold only attachments
             cand.add_page(evidence)
         result = ParsedView(parsed)

@@ -103,7 +103,7 @@ class RunSummary:
     snapshot: str | None = None
 
     def error(self, host: str, message: str) -> None:
-        self.errors_by_host.setdefault(host, Counter())[_short(message)] += 1
+        self.errors_by_host.setdefault(host, Counter())[short_error(message)] += 1
 
     def merge_source(self, outcome: dict) -> None:
         """Fold in one source's outcome (as stored in the frontier for ``--resume``)."""
@@ -146,7 +146,7 @@ class RunSummary:
         }
 
 
-def _short(message: str) -> str:
+def short_error(message: str) -> str:
     """Group errors by kind, not by URL: drop the URL the fetcher put in front."""
     text = str(message)
     if text.startswith("http") and ": " in text:
