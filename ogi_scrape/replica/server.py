@@ -592,8 +592,8 @@ class ReplicaServer:
                                int(code), headers=headers), entry)
         elif kind == "slow":
             self._stopping.wait(float(arg or 10))
-            if not self._stopping.is_set():
-                self._send(h, self._normal(request, site), entry)
+            if not self._stopping.is_set():     # "then answer normally": 304s included
+                self._send(h, self._conditional(request, self._normal(request, site)), entry)
         elif kind == "drip":
             resp = self._normal(request, site)
             headers = dict(resp.headers, **{"Content-Length": str(len(resp.body))})
