@@ -23,7 +23,7 @@ _VALUE_RE = re.compile(
     r"\s*(?P<note>[(（][^()（）]*[)）])?$")
 
 
-@dataclass
+@dataclass(slots=True)
 class CellValue:
     raw: str
     value: int | Decimal | None

@@ -26,7 +26,7 @@ _BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
 _SKIP_TAGS = {"script", "style", "noscript", "template", "head", "title", "object", "iframe"}
 
 
-@dataclass
+@dataclass(slots=True)
 class GridCell:
     text: str          # printed text, whitespace folded
     row: int           # origin slot
@@ -138,37 +138,72 @@ def table_rows(table) -> list:
     return rows
 
 
-def build_grid(table: etree._Element, text_of=cell_text) -> Grid:
+_CELL_MARK = "\ue000"   # a private-use character: XML-legal, never printed in a report
+
+
+def _batch_texts(table, trs: list, tds: list) -> list[str] | None:
+    """Every cell's text from ONE libxml2 serialisation of the table, or None.
+
+    Each taken cell gets a mark written at the start of its text, and text outside cells
+    (cell and row tails, text before a row's first cell) is dropped: it is not part of any
+    cell. The serialised table then splits into exactly the cells' texts. Only for tables
+    ``spaced_text_reader`` accepted (block spaces written, nothing to skip) of a tree the
+    parser owns; any surprise (a mark already in the page, a cell not taken) gives None.
+    """
+    for tr in trs:
+        tr.text = None
+        tr.tail = None
+    for td in tds:
+        td.text = _CELL_MARK + (td.text or "")
+        td.tail = None
+    text = etree.tostring(table, method="text", encoding=str, with_tail=False)
+    parts = text.split(_CELL_MARK)
+    if len(parts) != len(tds) + 1:
+        return None
+    return [clean_cell(p) for p in parts[1:]]
+
+
+def build_grid(table: etree._Element, text_of=cell_text, *, batch: bool = False) -> Grid:
+    """``batch=True``: cell texts from one serialisation (see ``_batch_texts``); it mutates
+    the table, so only for a table ``spaced_text_reader`` prepared."""
     trs = table_rows(table)
     clipped = len(trs) > MAX_ROWS
     trs = trs[:MAX_ROWS]
     nrows = len(trs)
     rows: list[list[GridCell | None]] = [[] for _ in range(nrows)]
     cells: list[GridCell] = []
+    tds: list = []
     ncols = 0
     for r, tr in enumerate(trs):
         slots = rows[r]
         c = 0
         for td in tr:
-            tag = td.tag if isinstance(td.tag, str) else ""
-            if tag not in ("td", "th"):
+            tag = td.tag
+            if tag != "td" and tag != "th":      # comments and PIs have a non-str tag
                 continue
             while c < len(slots) and slots[c] is not None:
                 c += 1
             if c >= MAX_COLS:
                 clipped = True
                 break
-            colspan = min(max(_span(td.get("colspan")), 1), MAX_COLSPAN)
-            rowspan = _span(td.get("rowspan"))
+            cs, rs = td.get("colspan"), td.get("rowspan")
+            colspan = 1 if cs is None else min(max(_span(cs), 1), MAX_COLSPAN)
+            rowspan = 1 if rs is None else _span(rs)
             if rowspan == 0:
                 rowspan = nrows - r
             rowspan = max(1, min(rowspan, nrows - r))
             if c + colspan > MAX_COLS:
                 clipped = True
                 colspan = MAX_COLS - c
-            cell = GridCell(text=text_of(td), row=r, col=c, rowspan=rowspan, colspan=colspan,
-                            line=td.sourceline, header=(tag == "th"))
+            cell = GridCell(text="" if batch else text_of(td), row=r, col=c, rowspan=rowspan,
+                            colspan=colspan, line=td.sourceline, header=(tag == "th"))
             cells.append(cell)
+            if batch:
+                tds.append(td)
+            if rowspan == 1 and colspan == 1 and c == len(slots):   # most cells
+                slots.append(cell)
+                c += 1
+                continue
             for rr in range(r, r + rowspan):
                 target = rows[rr]
                 if len(target) < c + colspan:
@@ -181,4 +216,10 @@ def build_grid(table: etree._Element, text_of=cell_text) -> Grid:
     for slots in rows:
         if len(slots) < ncols:
             slots.extend([None] * (ncols - len(slots)))
+    if batch:
+        texts = None if clipped else _batch_texts(table, trs, tds)
+        if texts is None:
+            texts = [_serialised_text(td) for td in tds]
+        for cell, text in zip(cells, texts):
+            cell.text = text
     return Grid(rows=rows, ncols=ncols, clipped=clipped, cells=cells)

@@ -42,7 +42,9 @@ _BODY_MATCHERS = (
     ("class_has", "ewb-article-detail"), ("class_has", "pages_content"), ("class_has", "xxgk_content"),
     ("class_has", "detail-content"), ("id", "info_content"), ("class_has", "file_item"), ("tag", "article"),
 )
-_CANDIDATES_XPATH = etree.XPath("//*[@id or @class] | //ucapcontent | //article")
+# Tags that article containers use (research/portals.md §3). lxml filters by tag in C, so
+# the Word-pasted <span>/<font>/<p> thousands are never touched in Python.
+_CONTAINER_TAGS = ("div", "td", "article", "section", "main", "ucapcontent")
 CHROME_TAGS = {"nav", "header", "footer", "aside", "form", "select", "button"}
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _REPORT_WORDS = ("第二十条", "信息内容", "勾稽关系", "申请人情况", "行政复议", "主动公开", "本年新收")
@@ -87,19 +89,22 @@ def _text_content(el) -> str:
 
 def _score(el) -> int:
     text = _text_content(el) if el is not None else ""
-    return sum(text.count(w) for w in _REPORT_WORDS) + 5 * len(el.xpath(".//table"))
+    return sum(text.count(w) for w in _REPORT_WORDS) + 5 * sum(1 for _ in el.iter("table"))
 
 
 def _candidates(root) -> list[list]:
     """Elements matching each of BODY_XPATHS, in document order (same order as the XPaths).
 
-    One XPath scan for elements with an id or class, then plain string tests: an XPath
-    predicate per selector (or one long or-ed predicate) costs more than parsing the page.
+    One C-filtered pass over container tags, then plain string tests: an XPath predicate per
+    selector (or one long or-ed predicate) costs more than parsing the page.
     """
     found: list[list] = [[] for _ in _BODY_MATCHERS]
     memo: dict[tuple, list[int]] = {}    # Word pastes repeat class="MsoNormal" hundreds of times
-    for el in _CANDIDATES_XPATH(root):
-        key = (el.tag, el.get("id"), el.get("class"))
+    for el in root.iter(*_CONTAINER_TAGS):
+        ident, cls = el.get("id"), el.get("class")
+        if ident is None and cls is None and el.tag not in ("ucapcontent", "article"):
+            continue
+        key = (el.tag, ident, cls)
         hits = memo.get(key)
         if hits is None:
             hits = memo[key] = _matching_selectors(*key)
@@ -179,21 +184,23 @@ def lines_from_body(body) -> list[Line]:
         buf_line[0] = None
 
     def emit_table(table):
-        grid = build_grid(table, spaced_text_reader(table) or cell_text)
+        reader = spaced_text_reader(table)
+        grid = build_grid(table, reader or cell_text, batch=reader is not None)
         idx = table_no[0]
         table_no[0] += 1
         for r, slots in enumerate(grid.rows):
             tokens: list[Token] = []
-            seen: set[int] = set()
+            prev = None
             for slot in slots:
-                if slot is None or id(slot) in seen:
+                # A cell fills a contiguous run of one row's slots: comparing with the
+                # previous slot is enough to take each cell once.
+                if slot is None or slot is prev:
                     continue
-                seen.add(id(slot))
-                tokens.append(Token(text=slot.text, source="html", line=slot.line, table=idx,
-                                    row=r, col=slot.col, colspan=slot.colspan,
-                                    covered=slot.row != r))
+                prev = slot
+                tokens.append(Token(slot.text, "html", slot.line, idx, r, slot.col, slot.colspan,
+                                    slot.row != r))
             if tokens:
-                lines.append(Line(tokens, kind="row", table=idx))
+                lines.append(Line(tokens, "row", idx))
 
     stack: list[tuple[etree._Element, bool]] = [(body, False)]
     while stack:

@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from ogi_scrape.parse import templates as T
 from ogi_scrape.parse.cells import CellValue, read_cell
@@ -26,7 +27,7 @@ S2_BLOCK_ORDER = ("一", "五", "六", "八", "九")
 MAX_LABEL_FOR_MARKER = 16
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     code: str
     section: str
@@ -338,6 +339,19 @@ def assign(values: list[Token], ncols: int) -> tuple[list[Token | None] | None, 
     return None, []
 
 
+@lru_cache(maxsize=512)
+def _code_specs(section: str, row_key: str, keys: tuple, cols: tuple) -> tuple:
+    """(code, row, column, Column) for each template column of a row — built once per row kind."""
+    out = []
+    for key, col in zip(keys, cols):
+        if section == "s4":
+            proc, outcome = key.split(".")
+            out.append((f"s4.{proc}.{outcome}", proc, outcome, col))
+        else:
+            out.append((f"{section}.{row_key}.{key}", row_key, key, col))
+    return tuple(out)
+
+
 def _type_flags(cv: CellValue, col: T.Column | None, section: str, column_key: str) -> list[str]:
     flags: list[str] = []
     if cv.value is None:
@@ -436,28 +450,30 @@ class _Mapper:
             return
         row_key = "s4" if m.section == "s4" else m.row_key
         target = self.subtotals if row_key.startswith("subtotal.") else self.cells
-        for key, col, tok in zip(keys, cols, slots):
-            if m.section == "s4":
-                proc, out = key.split(".")
-                code = f"s4.{proc}.{out}"
-                row, column = proc, out
+        extra_flags = (["label_inferred"] if m.inferred else []) + \
+            (["position_inferred"] if "filler_dropped" in how else [])
+        for (code, row, column, col), tok in zip(_code_specs(m.section, row_key, tuple(keys), tuple(cols)),
+                                                 slots):
+            text = tok.text if tok is not None else ""
+            if text.isdigit() and text.isascii() and not tok.truncated:
+                # Most cells: a plain count (or a whole-number amount), nothing to flag.
+                if col is not None and col.type == "money":
+                    cv = CellValue(text, Decimal(text), col.unit)
+                else:
+                    cv = CellValue(text, int(text))
+                flags = list(extra_flags)
             else:
-                code = f"{m.section}.{row_key}.{key}"
-                row, column = row_key, key
-            cv = read_cell(tok.text if tok else "")
-            if col is not None and col.type == "money" and isinstance(cv.value, int):
-                cv.value = Decimal(cv.value)     # money is exact decimal, whatever was printed
-            flags = list(cv.flags)
-            if col is not None and col.unit and cv.value is not None and not cv.unit:
-                cv.unit = col.unit
-            if tok is not None and tok.truncated:
-                cv = CellValue(cv.raw, None, flags=["truncated"])
-                flags = ["truncated"]
-            flags += _type_flags(cv, col, m.section, column)
-            if m.inferred:
-                flags.append("label_inferred")
-            if "filler_dropped" in how:
-                flags.append("position_inferred")
+                cv = read_cell(text)
+                if col is not None and col.type == "money" and isinstance(cv.value, int):
+                    cv.value = Decimal(cv.value)     # money is exact decimal, whatever was printed
+                flags = list(cv.flags)
+                if col is not None and col.unit and cv.value is not None and not cv.unit:
+                    cv.unit = col.unit
+                if tok is not None and tok.truncated:
+                    cv = CellValue(cv.raw, None, flags=["truncated"])
+                    flags = ["truncated"]
+                flags += _type_flags(cv, col, m.section, column)
+                flags += extra_flags
             prior = target.get(code)
             if prior is not None:
                 if prior.value.value == cv.value:

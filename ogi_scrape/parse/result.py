@@ -17,7 +17,7 @@ PARSER_VERSION = "1.0.0"
 SECTION_NAMES = {"s2": "二 (主动公开)", "s3": "三 (依申请)", "s4": "四 (复议诉讼)"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Value:
     code: str
     section: str

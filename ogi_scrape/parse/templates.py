@@ -83,7 +83,10 @@ class Template:
         return [f"s4.{p}.{o}" for p, _ in self.s4_proceedings for o, _ in self.s4_outcomes]
 
     def section_codes(self, section: str) -> list[str]:
-        return [c for c, info in self.codes.items() if info.section == section]
+        cache = self.__dict__.setdefault("_section_codes", {})
+        if section not in cache:
+            cache[section] = [c for c, info in self.codes.items() if info.section == section]
+        return cache[section]
 
 
 def _columns(items) -> tuple[Column, ...]:

@@ -15,7 +15,7 @@ from ogi_scrape.parse.textnorm import clean_cell, label_key
 MAX_LABEL_CHARS = 60   # longer tokens are narrative, never a table label
 
 
-@dataclass
+@dataclass(slots=True)
 class Token:
     text: str                  # printed text, whitespace folded
     source: str                # "html" | "text"
@@ -63,7 +63,7 @@ class Token:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     tokens: list[Token]
     kind: str                  # "row" (HTML grid row) | "para" | "text"
