@@ -7,6 +7,7 @@ gives a result with status ``failed``/``partial`` and reasons.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from pathlib import Path
 
@@ -57,6 +58,21 @@ def _failed(kind: str, source: dict, reason: str) -> ParseResult:
 
 def parse_bytes(data: bytes, *, name: str = "<bytes>", content_type: str | None = None,
                 url: str | None = None, kind: str | None = None) -> ParseResult:
+    """Parse one page. The cyclic garbage collector is paused meanwhile: a parse allocates
+    thousands of small objects but no reference cycles (everything is freed by reference
+    counting), so the collector's passes over them were pure overhead (~5 % of a parse)."""
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        return _parse_bytes(data, name=name, content_type=content_type, url=url, kind=kind)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _parse_bytes(data: bytes, *, name: str, content_type: str | None, url: str | None,
+                 kind: str | None) -> ParseResult:
     source = {"name": name, "url": url, "sha256": hashlib.sha256(data).hexdigest(),
               "bytes": len(data)}
     kind = kind or sniff_kind(data, name)

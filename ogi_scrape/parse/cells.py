@@ -38,7 +38,11 @@ class CellValue:
 
 def is_value_like(text: str) -> bool:
     """Could this cell be a table value (number, blank, dash, 无)? Labels are everything else."""
-    t = clean_cell(text)
+    return is_clean_value_like(clean_cell(text))
+
+
+def is_clean_value_like(t: str) -> bool:
+    """``is_value_like`` for text already through ``clean_cell`` (every Token's text)."""
     if not t or t.isascii() and t.isdigit():    # most cells: blank or a plain count
         return True
     if t.lower() in NOT_APPLICABLE:
@@ -48,7 +52,11 @@ def is_value_like(text: str) -> bool:
 
 def read_cell(text: str) -> CellValue:
     """Read one printed cell. Integers stay ``int``; anything with a decimal point is a Decimal."""
-    raw = clean_cell(text)
+    return read_clean(clean_cell(text))
+
+
+def read_clean(raw: str) -> CellValue:
+    """``read_cell`` for text already through ``clean_cell`` (every Token's text)."""
     if raw == "":
         return CellValue(raw, None, flags=["blank"])
     if raw.isascii() and raw.isdigit():           # most cells: a plain count, no regex needed

@@ -105,7 +105,7 @@ def _serialised_text(cell) -> str:
     return clean_cell(etree.tostring(cell, method="text", encoding=str, with_tail=False))
 
 
-def spaced_text_reader(table):
+def spaced_text_reader(table, may_hide: bool = True, *, mark_blocks: bool = True):
     """A fast ``cell_text`` for a table of a tree the parser owns, or None.
 
     Walking every cell's markup in Python was the parser's largest cost (Word pastes put
@@ -118,11 +118,15 @@ def spaced_text_reader(table):
         return None
     # The exact hidden-element XPath costs more than everything else here on Word pastes,
     # whose every span has a long style; the serialised table is searched first (a superset).
-    if b"display:none" in etree.tostring(table).lower().replace(b" ", b"") and _HIDDEN_XPATH(table):
+    # ``may_hide=False``: the caller knows no display:none is written anywhere in the table's
+    # source lines (see htmldoc.HiddenLines), so the search below cannot find one.
+    if may_hide and b"display:none" in etree.tostring(table).lower().replace(b" ", b"") \
+            and _HIDDEN_XPATH(table):
         return None
-    for el in table.iter(*_BLOCK_TAGS):
-        el.text = " " + (el.text or "")
-        el.tail = " " + (el.tail or "")
+    if mark_blocks:      # False: the caller already wrote whitespace at every block boundary
+        for el in table.iter(*_BLOCK_TAGS):
+            el.text = " " + (el.text or "")
+            el.tail = " " + (el.tail or "")
     return _serialised_text
 
 

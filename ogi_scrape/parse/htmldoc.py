@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ogi_scrape.encoding import decode
-from ogi_scrape.parse.grid import (_BLOCK_TAGS, _SKIP_TAGS, _hidden, build_grid, cell_text,
+from ogi_scrape.parse.grid import (_BLOCK_TAGS, _SKIP_TAGS, build_grid, cell_text,
                                     spaced_text_reader)
 from ogi_scrape.parse.textnorm import clean_cell
 from ogi_scrape.parse.tokens import Line, Token
@@ -88,8 +88,13 @@ def _text_content(el) -> str:
 
 
 def _score(el) -> int:
-    text = _text_content(el) if el is not None else ""
-    return sum(text.count(w) for w in _REPORT_WORDS) + 5 * sum(1 for _ in el.iter("table"))
+    """5 per table plus one per report word; a container holding two or more tables is
+    scored without reading its text (serialising a Word-pasted body is the costly part)."""
+    tables = sum(1 for _ in el.iter("table"))
+    if tables >= 2:
+        return 5 * tables + 6
+    text = _text_content(el)
+    return sum(text.count(w) for w in _REPORT_WORDS) + 5 * tables
 
 
 def _candidates(root) -> list[list]:
@@ -164,74 +169,144 @@ def _is_layout_table(table) -> bool:
     return False
 
 
-def lines_from_body(body) -> list[Line]:
-    """Walk the body in document order, emitting paragraphs and table rows.
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.IGNORECASE)
+MAX_SOURCE_LINE = 65535     # libxml2 may clamp larger line numbers: then we cannot localise
 
-    Iterative (an explicit stack), so 400 levels of nested tables cannot exhaust the
-    Python stack; lxml itself caps the tree depth of what it parses.
+
+class HiddenLines:
+    """Where the page's source writes ``display:none``, by line, so that a table whose source
+    lines hold none needs no search for hidden cells (searching every Word-pasted table's
+    markup was the front end's largest cost). Conservative whenever lines are unreliable."""
+
+    MAX_HITS = 64
+    _LONE_CR = re.compile(r"\r(?!\n)")
+
+    def __init__(self, text: str):
+        self.everywhere = False
+        self.lines: list[int] = []
+        # Lower-casing a whole Chinese page costs more than the search it would save: look
+        # for the spellings real pages use; an odd one (DisPlay) makes every table suspect.
+        positions = sorted(p for word in ("display", "DISPLAY", "Display")
+                           for p in self._find_all(text, word))
+        if not positions:
+            if "isplay" in text or "ISPLAY" in text:
+                self.everywhere = True
+            return
+        if "\r" in text and self._LONE_CR.search(text):   # lone CR: line counting may differ
+            self.everywhere = True
+            return
+        line, counted = 1, 0
+        for pos in positions:
+            if _DISPLAY_NONE.match(text, pos):
+                if len(self.lines) >= self.MAX_HITS:
+                    self.everywhere = True
+                    return
+                line += text.count("\n", counted, pos)
+                counted = pos
+                self.lines.append(line)
+
+    @staticmethod
+    def _find_all(text: str, word: str):
+        pos = text.find(word)
+        while pos >= 0:
+            yield pos
+            pos = text.find(word, pos + len(word))
+
+    def may_hide(self, table) -> bool:
+        if self.everywhere:
+            return True
+        if not self.lines:
+            return False
+        start = table.sourceline
+        nxt, el = None, table
+        while el is not None and nxt is None:
+            nxt = el.getnext()
+            el = el.getparent()
+        end = nxt.sourceline if nxt is not None else None
+        if start is None or end is None or end >= MAX_SOURCE_LINE:
+            return True
+        return any(start <= line <= end for line in self.lines)
+
+
+_TABLE_MARK = "\ue001"     # private-use: XML-legal, never printed in a report
+_PARA_BOUNDARY_TAGS = (*sorted(_BLOCK_TAGS), "td", "th", "table")
+_HIDDEN_ELEMENTS = etree.XPath(
+    ".//*[contains(translate(translate(@style, ' ', ''), 'DISPLAYNOE', 'displaynoe'), 'display:none')]")
+
+
+def _drop_keep_tail(el) -> None:
+    """Remove an element and its content, keeping the text that follows it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def lines_from_body(body, hidden: HiddenLines | None = None) -> list[Line]:
+    """The body in document order as paragraphs and table rows.
+
+    The tree is the parser's own, so it is prepared in place rather than walked in Python
+    element by element (Word pastes put thousands of spans in a body): skipped and chrome
+    elements are stripped and hidden ones dropped (their following text kept), every block
+    boundary gets a newline written into the tree, each data table is rebuilt as a grid and
+    then replaced by a placeholder, and one libxml2 text serialisation of the body, split at
+    the newlines, gives the paragraphs between the tables.
     """
+    if hidden is None or hidden.may_hide(body):
+        for el in _HIDDEN_ELEMENTS(body):
+            _drop_keep_tail(el)
+    etree.strip_elements(body, *sorted(_SKIP_TAGS | CHROME_TAGS), etree.Comment,
+                         with_tail=False)
+    for el in body.iter(*_PARA_BOUNDARY_TAGS):
+        el.text = "\n" + (el.text or "")
+        el.tail = "\n" + (el.tail or "")
+    tables: list[list[Line]] = []
+    for table in [t for t in body.iter("table") if not _is_layout_table(t)]:
+        tables.append(_table_lines(table, len(tables), hidden))
+        tail = table.tail
+        table.clear()
+        table.text = f"\n{_TABLE_MARK}{len(tables) - 1}{_TABLE_MARK}\n"
+        table.tail = tail
+    text = etree.tostring(body, method="text", encoding=str, with_tail=False)
     lines: list[Line] = []
-    buf: list[str] = []
-    buf_line: list[int | None] = [None]
-    table_no = [0]
-
-    def flush():
-        text = clean_cell("".join(buf))
-        buf.clear()
-        if text:
-            lines.append(Line([Token(text=text, source="html", line=buf_line[0], paragraph=True)],
-                              kind="para"))
-        buf_line[0] = None
-
-    def emit_table(table):
-        reader = spaced_text_reader(table)
-        grid = build_grid(table, reader or cell_text, batch=reader is not None)
-        idx = table_no[0]
-        table_no[0] += 1
-        for r, slots in enumerate(grid.rows):
-            tokens: list[Token] = []
-            prev = None
-            for slot in slots:
-                # A cell fills a contiguous run of one row's slots: comparing with the
-                # previous slot is enough to take each cell once.
-                if slot is None or slot is prev:
-                    continue
-                prev = slot
-                tokens.append(Token(slot.text, "html", slot.line, idx, r, slot.col, slot.colspan,
-                                    slot.row != r))
-            if tokens:
-                lines.append(Line(tokens, "row", idx))
-
-    stack: list[tuple[etree._Element, bool]] = [(body, False)]
-    while stack:
-        el, closing = stack.pop()
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if closing:
-            if tag in _BLOCK_TAGS or tag in ("td", "th", "table"):
-                flush()
-            if el is not body and el.tail:
-                buf.append(el.tail)
-            continue
-        if not tag or tag in _SKIP_TAGS or tag in CHROME_TAGS or _hidden(el):
-            if el is not body and el.tail:
-                buf.append(el.tail)
-            continue
-        if tag == "table" and not _is_layout_table(el):
-            flush()
-            emit_table(el)
-            if el.tail:
-                buf.append(el.tail)
-            continue
-        if tag in _BLOCK_TAGS or tag in ("td", "th"):
-            flush()
-        if buf_line[0] is None:
-            buf_line[0] = el.sourceline
-        if el.text:
-            buf.append(el.text)
-        stack.append((el, True))
-        stack.extend((child, False) for child in reversed(el))
-    flush()
+    for piece in text.split("\n"):
+        if _TABLE_MARK in piece:
+            idx = piece.strip().strip(_TABLE_MARK)
+            if idx.isdigit() and int(idx) < len(tables):
+                lines.extend(tables[int(idx)])
+                continue
+            piece = piece.replace(_TABLE_MARK, "")
+        para = clean_cell(piece)
+        if para:
+            lines.append(Line([Token(para, "html", paragraph=True)], "para"))
     return lines
+
+
+def _table_lines(table, idx: int, hidden: HiddenLines | None) -> list[Line]:
+    reader = spaced_text_reader(table, hidden.may_hide(table) if hidden is not None else True,
+                                mark_blocks=False)
+    grid = build_grid(table, reader or cell_text, batch=reader is not None)
+    out: list[Line] = []
+    for r, slots in enumerate(grid.rows):
+        tokens: list[Token] = []
+        prev = None
+        for slot in slots:
+            # A cell fills a contiguous run of one row's slots: comparing with the previous
+            # slot is enough to take each cell once.
+            if slot is None or slot is prev:
+                continue
+            prev = slot
+            tokens.append(Token(slot.text, "html", slot.line, idx, r, slot.col, slot.colspan,
+                                slot.row != r))
+        if tokens:
+            out.append(Line(tokens, "row", idx))
+    return out
 
 
 def ends_inside_a_table(text: str) -> bool:
@@ -261,7 +336,7 @@ def read_html(data: bytes, content_type: str | None = None) -> HtmlDocument:
     root, decoded = _parse_tree(data, content_type)
     meta = _meta(root)
     body, selector = find_body(root)
-    lines = lines_from_body(body)
+    lines = lines_from_body(body, HiddenLines(decoded.text))
     if ends_inside_a_table(decoded.text):
         _mark_cut_cell(lines)
     title = meta.get("ArticleTitle") or None

@@ -18,7 +18,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from ogi_scrape.parse import templates as T
-from ogi_scrape.parse.cells import CellValue, read_cell
+from ogi_scrape.parse.cells import CellValue, read_clean
 from ogi_scrape.parse.structure import Group, caption_item, group_lines, heading_section
 from ogi_scrape.parse.textnorm import label_key
 from ogi_scrape.parse.tokens import Line, Token
@@ -463,7 +463,7 @@ class _Mapper:
                     cv = CellValue(text, int(text))
                 flags = list(extra_flags)
             else:
-                cv = read_cell(text)
+                cv = read_clean(text)
                 if col is not None and col.type == "money" and isinstance(cv.value, int):
                     cv.value = Decimal(cv.value)     # money is exact decimal, whatever was printed
                 flags = list(cv.flags)

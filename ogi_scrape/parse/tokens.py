@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ogi_scrape.parse.cells import is_value_like
+from ogi_scrape.parse.cells import is_clean_value_like
 from ogi_scrape.parse.textnorm import clean_cell, label_key
 
 MAX_LABEL_CHARS = 60   # longer tokens are narrative, never a table label
@@ -43,7 +43,7 @@ class Token:
     @property
     def value_like(self) -> bool:
         if self._value_like is None:
-            self._value_like = (not self.paragraph) and is_value_like(self.text)
+            self._value_like = (not self.paragraph) and is_clean_value_like(self.text)
         return self._value_like
 
     @property
