@@ -237,6 +237,14 @@ class _Placer:
                     key == "行政复议" and any(t.key == "行政诉讼" for t in group.labels)):
                 self._enter("s4")
 
+    def _starts_section_two(self, tok: Token) -> bool:
+        """Section 二's table without its heading (or under a heading we do not read, such
+        as （二）主动公开…): its column headers say so; before any heading, its row labels do."""
+        key = tok.key
+        if key == "信息内容" or key.startswith(self.vocab.any_col_key):
+            return True
+        return self.section is None and match_row(tok, "s2", [], None) is not None
+
     def _signatures(self, key: str) -> None:
         vocab = self.vocab
         if key.startswith(vocab.any_signature):
@@ -277,8 +285,7 @@ class _Placer:
                 if tok.is_label:
                     self._markers(tok, g)
                     self._signatures(tok.key)
-                    if self.section is None and any(
-                            s.section == "s2" for s in [match_row(tok, "s2", [], None)] if s):
+                    if self.section in (None, "s1") and self._starts_section_two(tok):
                         self._enter("s2")
             if self.section == "s3" and g.html_row and not g.values:
                 self._remember_header(g)
