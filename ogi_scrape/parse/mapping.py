@@ -241,22 +241,25 @@ class _Placer:
         """Section 二's table without its heading (or under a heading we do not read, such
         as （二）主动公开…): its column headers say so; before any heading, its row labels do."""
         key = tok.key
-        if key == "信息内容" or key.startswith(self.vocab.any_col_key):
+        if key.startswith("信息内容") or key.startswith(self.vocab.any_col_key):
             return True
         return self.section is None and match_row(tok, "s2", [], None) is not None
 
     def _signatures(self, key: str) -> None:
+        """Count format signatures in a header label. A label may hold several headers run
+        together (``信息内容 本年制发件数 …`` on one line of a PDF rendering): each counts."""
         vocab = self.vocab
-        if key.startswith(vocab.any_signature):
+        if key.startswith(vocab.any_signature) or len(key) > 8:
             for fmt, sigs in vocab.signatures.items():
-                if key.startswith(sigs):
-                    self.sig_hits[fmt] += 1
+                hits = sum(1 for sig in sigs if sig in key)
+                if hits:
+                    self.sig_hits[fmt] += hits
                     if self.section == "s2" and self.block:
-                        self.block_hits.setdefault(self.block, Counter())[fmt] += 1
+                        self.block_hits.setdefault(self.block, Counter())[fmt] += hits
         # Column headers also tell which format a sub-table is in.
-        if self.section == "s2" and key.startswith(vocab.any_col_key):
+        if self.section == "s2" and (key.startswith(vocab.any_col_key) or len(key) > 8):
             for m, owners in vocab.col_keys.items():
-                if key.startswith(m):
+                if m in key:
                     for fmt, item in owners:
                         if self.block in (None, item):
                             self.block_hits.setdefault(item, Counter())[fmt] += 1

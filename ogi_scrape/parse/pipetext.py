@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from ogi_scrape.parse.cells import is_value_like
-from ogi_scrape.parse.tokens import Line, Token
+from ogi_scrape.parse.tokens import MAX_LABEL_CHARS, Line, Token
 
 _SPLIT_NUMBERS = re.compile(r"\s+")
 SHORT_LINE = 40
@@ -76,6 +76,25 @@ def _number_run(text: str) -> list[str] | None:
     return None
 
 
+def _label_then_numbers(text: str) -> list[str] | None:
+    """``规章 0 0 0`` (a row of a PDF rendered as text) → label + three cells; None otherwise.
+
+    Only trailing whitespace-separated cells that read as values count, and at least one
+    must hold a digit, so a sentence (``受理申请 34 件``) or ``暂 无`` is left whole."""
+    parts = _SPLIT_NUMBERS.split(text.strip())
+    if len(parts) < 2:
+        return None
+    k = 0
+    while k < len(parts) - 1 and is_value_like(parts[-1 - k]):
+        k += 1
+    if k == 0 or not any(ch.isdigit() for p in parts[-k:] for ch in p):
+        return None
+    label = " ".join(parts[:-k])
+    if len(label) > MAX_LABEL_CHARS:
+        return None
+    return [label, *parts[-k:]]
+
+
 def read_text(text: str) -> TextDocument:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     ends_clean = text.endswith("\n") or text.rstrip(" \t").endswith("|")
@@ -122,7 +141,7 @@ def read_text(text: str) -> TextDocument:
                 lines.append(Line([Token.of("", source="text", line=lineno)], kind="text",
                                   row_boundary=False))
             continue
-        run = _number_run(stripped)
+        run = _number_run(stripped) or _label_then_numbers(stripped)
         if run:
             cells = [Token.of(p, source="text", line=lineno) for p in run]
             if is_last and not ends_clean:

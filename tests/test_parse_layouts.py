@@ -1,0 +1,102 @@
+"""Layouts seen in real reports that the mapping must read by label, or refuse to read.
+
+Each case is a small page in the style of a real one (templates.md §5, portals.md §3):
+the assertions name the exact values, flags and status expected.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ogi_scrape.parse import parse_bytes
+
+S3_HEAD = "(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和) | 申请人情况 |\n"
+
+
+def parse_text(text: str):
+    return parse_bytes(text.encode("utf-8"), name="page.txt")
+
+
+def values(result) -> dict:
+    return {v.code: v for v in result.values}
+
+
+def test_pdf_text_rows_with_space_separated_cells():
+    result = parse_text(
+        "某县司法局2022年政府信息公开工作年度报告\n二、主动公开政府信息情况\n第二十条第(一)项\n"
+        "信息内容 本年制发件数 本年废止件数 现行有效件数\n规章 0 0 0\n行政规范性文件 2 1 5\n"
+        "第二十条第(五)项\n信息内容 本年处理决定数量\n行政许可 118\n"
+        "第二十条第(八)项\n行政事业性收费 20.3\n"
+        "三、收到和处理政府信息公开申请情况\n一、本年新收政府信息公开申请数量 3 0 0 0 0 0 3\n"
+        "受理申请 34 件\n")
+    got = values(result)
+    assert result.template == "gb2021"
+    assert got["s2.normative_doc.issued"].value == 2 and got["s2.normative_doc.in_force"].value == 5
+    assert got["s2.licensing.decisions"].value == 118
+    assert got["s2.fee.amount"].value == Decimal("20.3")
+    assert got["s3.new.total"].value == 3 and got["s3.new.natural_person"].value == 3
+    assert not result.unreadable            # "受理申请 34 件" is a sentence, not a row
+
+
+def test_group_and_item_in_one_cell_and_enumerator_without_dot():
+    result = parse_text(
+        "某县人民政府2023年政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n" + S3_HEAD +
+        "一、本年新收政府信息公开申请数量 | 5 | 0 | 0 | 0 | 0 | 0 | 5 |\n"
+        "三、本年度办理结果(一)予以公开 | 2 | 0 | 0 | 0 | 0 | 0 | 2 |\n"
+        "(三)不予公开 1.属于国家秘密 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |\n"
+        "2其他法律行政法规禁止公开 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |\n"
+        "(六)其他处理 3.其他 | 4 | 0 | 0 | 0 | 0 | 0 | 4 |\n")
+    got = values(result)
+    assert got["s3.granted.total"].value == 2
+    assert got["s3.denied.state_secret.natural_person"].value == 1
+    assert got["s3.denied.law_forbidden.total"].value == 0
+    assert got["s3.other.other.total"].value == 4
+    assert not result.unreadable
+
+
+def test_printed_group_subtotals_are_checked_not_unreadable():
+    result = parse_text(
+        "某县人民政府2023年政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n" + S3_HEAD +
+        "(三)不予公开 | 3 | 0 | 0 | 0 | 0 | 0 | 3 |\n"
+        "1.属于国家秘密 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |\n"
+        "2.其他法律行政法规禁止公开 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |\n")
+    assert not result.unreadable
+    assert {s.code for s in result.subtotals} >= {"s3.subtotal.denied.natural_person"}
+    natural = next(c for c in result.checks
+                   if c["rule"] == "s3.group_subtotal" and c["instance"] == "denied.natural_person")
+    # 3 printed against 1 + 1 + six items not read: cannot be assessed, never "pass" or "fail"
+    assert natural["outcome"] == "not_assessable"
+
+
+def test_extra_column_under_legal_persons_mapped_by_header():
+    html = """<html><body><div class="TRS_Editor"><p>某县人民政府2023年政府信息公开工作年度报告</p>
+<p>三、收到和处理政府信息公开申请情况</p><table border="1">
+<tr><td colspan="3" rowspan="3">（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td><td colspan="8">申请人情况</td></tr>
+<tr><td rowspan="2">自然人</td><td colspan="6">法人或其他组织</td><td rowspan="2">总计</td></tr>
+<tr><td>商业企业</td><td>科研机构</td><td>社会公益组织</td><td>法律服务机构</td><td>其他</td><td>小计</td></tr>
+<tr><td colspan="3">一、本年新收政府信息公开申请数量</td><td>5</td><td>2</td><td>0</td><td>0</td><td>0</td><td>1</td><td>3</td><td>8</td></tr>
+</table></div></body></html>"""
+    result = parse_bytes(html.encode("utf-8"), name="page.html")
+    got = values(result)
+    assert [got[f"s3.new.{c}"].value for c in
+            ("natural_person", "commercial", "research", "social_welfare", "legal_service",
+             "other_org", "total")] == [5, 2, 0, 0, 0, 1, 8]
+    assert any("小计" in n for n in result.notes)
+
+
+def test_section_two_without_heading_opens_on_its_column_headers():
+    result = parse_text(
+        "某镇人民政府2023年政府信息公开工作年度报告\n一、总体情况\n我镇严格落实条例要求。\n"
+        "（二）主动公开政府信息情况\n信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |\n"
+        "规章 | 0 | 0 | 0 |\n行政规范性文件 | 1 | 0 | 3 |\n")
+    got = values(result)
+    assert got["s2.normative_doc.in_force"].value == 3
+
+
+def test_six_numbers_for_seven_columns_is_refused_not_guessed():
+    result = parse_text(
+        "某县人民政府2023年政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n" + S3_HEAD +
+        "一、本年新收政府信息公开申请数量 | 5 | 0 | 0 | 0 | 0 | 5 |\n")
+    assert not any(v.code.startswith("s3.new.") for v in result.values)
+    assert result.unreadable and "ambiguous" in result.unreadable[0]["reason"]
+    assert result.status != "ok"
