@@ -100,3 +100,28 @@ def test_six_numbers_for_seven_columns_is_refused_not_guessed():
     assert not any(v.code.startswith("s3.new.") for v in result.values)
     assert result.unreadable and "ambiguous" in result.unreadable[0]["reason"]
     assert result.status != "ok"
+
+
+def test_section_two_header_printed_in_another_order_is_flagged_never_ok():
+    result = parse_text(
+        "某县人民政府2023年政府信息公开工作年度报告\n二、主动公开政府信息情况\n第二十条第(一)项 | |||\n"
+        "信息内容 | 本年制发件数 | 现行有效件数 | 本年废止件数 |\n"
+        "规章 | 1 | 9 | 2 |\n行政规范性文件 | 3 | 40 | 5 |\n")
+    got = values(result)
+    assert "header_order_mismatch" in got["s2.regulation.in_force"].flags
+    assert result.status != "ok"
+    assert any("another order" in r for r in result.reasons)
+
+
+def test_section_three_header_geometry_disagreeing_with_the_format_is_flagged():
+    html = """<html><body><div class="TRS_Editor"><p>某县人民政府2023年政府信息公开工作年度报告</p>
+<p>三、收到和处理政府信息公开申请情况</p><table border="1">
+<tr><td colspan="3" rowspan="3">（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td><td colspan="7">申请人情况</td></tr>
+<tr><td rowspan="2">总计</td><td colspan="5">法人或其他组织</td><td rowspan="2">自然人</td></tr>
+<tr><td>商业企业</td><td>科研机构</td><td>社会公益组织</td><td>法律服务机构</td><td>其他</td></tr>
+<tr><td colspan="3">一、本年新收政府信息公开申请数量</td><td>8</td><td>2</td><td>0</td><td>0</td><td>0</td><td>1</td><td>5</td></tr>
+</table></div></body></html>"""
+    result = parse_bytes(html.encode("utf-8"), name="page.html")
+    got = values(result)
+    assert "header_order_mismatch" in got["s3.new.total"].flags
+    assert result.status != "ok"

@@ -17,7 +17,7 @@ from functools import lru_cache
 from ogi_scrape.parse import templates as T
 from ogi_scrape.parse.mapping import Cell
 
-UNCERTAIN_FLAGS = {"label_inferred", "position_inferred", "conflict"}
+UNCERTAIN_FLAGS = {"label_inferred", "position_inferred", "conflict", "header_order_mismatch"}
 
 
 @lru_cache(maxsize=1)

@@ -130,6 +130,7 @@ class _Vocabulary:
     row_prefixes: dict[str, tuple[str, ...]]
     s3_group_keys: tuple[str, ...]
     row_index: dict[str, dict[str, tuple]]   # section → first two key chars → (match, spec)
+    block_columns: dict[tuple[str, str], tuple]   # (format, item) → ((column key, matches), …)
 
 
 _VOCAB: _Vocabulary | None = None
@@ -166,6 +167,8 @@ def vocabulary() -> _Vocabulary:
             s3_group_keys=tuple(sorted(set(T.s3_groups()) | {label_key("本年度办理结果")},
                                        key=len, reverse=True)),
             row_index=_row_index(),
+            block_columns={(tpl.id, block.item): tuple((c.key, c.match) for c in block.columns)
+                           for tpl in templates for block in tpl.s2},
         )
     return _VOCAB
 
@@ -219,6 +222,7 @@ class _Placer:
         self.sections_seen: set[str] = set()
         self.vocab = vocabulary()
         self.headers: dict[int, dict[int, str]] = {}
+        self.s2_header_order: dict[tuple[str, str], list[str]] = {}
 
     def _enter(self, section: str) -> None:
         if section != self.section:
@@ -292,7 +296,29 @@ class _Placer:
                         self._enter("s2")
             if self.section == "s3" and g.html_row and not g.values:
                 self._remember_header(g)
+            if self.section == "s2":
+                self._remember_s2_header(g.labels[start:])
             self._place_row(g, start, n)
+
+    def _remember_s2_header(self, labels: list[Token]) -> None:
+        """Printed order of a section 二 sub-table's column headers, per format."""
+        found: dict[tuple[str, str], list[str]] = {}
+        for tok in labels:
+            key = tok.key
+            if not key or tok.paragraph:
+                continue
+            for (fmt, item), cols in self.vocab.block_columns.items():
+                if self.block not in (None, item):
+                    continue
+                for col_key, matches in cols:
+                    if any(key == m or key.startswith(m) for m in matches):
+                        seq = found.setdefault((fmt, item), [])
+                        if col_key not in seq:
+                            seq.append(col_key)
+                        break
+        for block, seq in found.items():
+            if len(seq) >= 2:
+                self.s2_header_order.setdefault(block, seq)
 
     def _remember_header(self, g: Group) -> None:
         """Grid column → the lowest header label above it, per HTML table (section 三)."""
@@ -388,6 +414,7 @@ class _Mapper:
         self.subtotals: dict[str, Cell] = {}
         self.unreadable: list[dict] = []
         self.notes: list[str] = []
+        self.header_mismatch: set[str] = set()
 
     def _columns(self, m: RowMatch) -> tuple[list[str], list[T.Column | None]]:
         if m.section == "s3":
@@ -403,7 +430,15 @@ class _Mapper:
         block = T.load(fmt).block(spec.block) or (self.tpl.block(spec.block) if self.tpl else None)
         if block is None:
             return [], []
-        return [c.key for c in block.columns], list(block.columns)
+        keys = [c.key for c in block.columns]
+        printed = self.placer.s2_header_order.get((fmt, block.item))
+        if printed and printed != [k for k in keys if k in printed]:
+            self.header_mismatch.add(f"s2.{m.row_key}")
+            note = (f"section 二 （{block.item}）: headers printed in the order {printed}, not the "
+                    f"format's {keys}; values taken in the format's order and flagged")
+            if note not in self.notes:
+                self.notes.append(note)
+        return keys, list(block.columns)
 
     def _by_header(self, m: RowMatch, cols) -> tuple[list[Token | None] | None, list[str]]:
         """Section 三 columns by the printed header (HTML geometry), when counting cannot
@@ -458,10 +493,19 @@ class _Mapper:
                       f"{nvals} values for {len(keys)} columns: positions ambiguous")
             self._unreadable(m, reason)
             return
+        if m.section == "s3" and "by_header" not in how and slots:
+            by_header, _ = self._by_header(m, cols)
+            if by_header is not None and any(a is not b for a, b in zip(by_header, slots)):
+                self.header_mismatch.add(f"s3.{m.row_key}")
+                note = ("section 三: the printed header puts columns elsewhere than the format's "
+                        "order; values taken in the format's order and flagged")
+                if note not in self.notes:
+                    self.notes.append(note)
         row_key = "s4" if m.section == "s4" else m.row_key
         target = self.subtotals if row_key.startswith("subtotal.") else self.cells
         extra_flags = (["label_inferred"] if m.inferred else []) + \
-            (["position_inferred"] if "filler_dropped" in how else [])
+            (["position_inferred"] if "filler_dropped" in how else []) + \
+            (["header_order_mismatch"] if f"{m.section}.{row_key}" in self.header_mismatch else [])
         for (code, row, column, col), tok in zip(_code_specs(m.section, row_key, tuple(keys), tuple(cols)),
                                                  slots):
             text = tok.text if tok is not None else ""

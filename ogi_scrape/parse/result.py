@@ -136,6 +136,10 @@ def build_result(mapping: Mapping, checks: list[dict], *, year, org, title, sour
         reasons.append(f"{len(mapping.unreadable)} table row(s) unreadable: "
                        + "; ".join(f"{u['section']}.{u['row'] or '?'}: {u['reason']}"
                                    for u in mapping.unreadable[:3]))
+    mismatched = [c for c in cells.values() if "header_order_mismatch" in c.flags]
+    if mismatched:
+        reasons.append(f"{len(mismatched)} cell(s) under a header printed in another order than "
+                       "the format's: column assignment uncertain")
     conflicts = [c for c in cells.values() if "conflict" in c.flags]
     if conflicts:
         reasons.append(f"{len(conflicts)} cell(s) printed twice with different values")
