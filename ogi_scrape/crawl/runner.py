@@ -50,6 +50,14 @@ def start_or_resume(state: StateStore, scope: Scope, source_ids: list[str], resu
 
 async def execute(session, state: StateStore, run_id: str, scope: Scope, ids: list[str],
                   *, resumed: bool, options: RunOptions) -> RunResult:
+    # Import what worker threads use now, in this thread: CPython 3.11 can corrupt its AST
+    # recursion check when two threads compile modules at once ("AST constructor recursion
+    # depth mismatch"), which lazy imports inside parse/upsert threads would invite.
+    import ogi_scrape.dataset.dataset  # noqa: F401
+    import ogi_scrape.encoding  # noqa: F401
+    import ogi_scrape.parse  # noqa: F401
+    import ogi_scrape.sources.candidates  # noqa: F401
+
     out = Path(session.out)
     summary = RunSummary(run_id=run_id, scope=scope.as_dict(), resumed=resumed)
     if resumed:

@@ -32,12 +32,14 @@ class WriteItem:
 
 
 class DatasetWriter:
-    def __init__(self, out: Path, state, run_id: str, *, batch_size: int = 200, linger: float = 2.0):
+    def __init__(self, out: Path, state, run_id: str, *, batch_size: int = 200, linger: float = 2.0,
+                 idle: float = 0.25):
         self.dataset = Dataset(Path(out))
         self.state = state
         self.run_id = run_id
         self.batch_size = batch_size
         self.linger = linger
+        self.idle = idle
         self.queue: asyncio.Queue = asyncio.Queue(maxsize=batch_size)
         self.last_snapshot: str | None = None
         self._task: asyncio.Task | None = None
@@ -70,7 +72,9 @@ class DatasetWriter:
             batch = [first]
             deadline = asyncio.get_running_loop().time() + self.linger
             while len(batch) < self.batch_size:
-                timeout = deadline - asyncio.get_running_loop().time()
+                # fill the batch while reports keep coming (up to ``linger``); a pause of
+                # ``idle`` means the visits have nothing more for now: publish
+                timeout = min(self.idle, deadline - asyncio.get_running_loop().time())
                 try:
                     item = self.queue.get_nowait() if timeout <= 0 else \
                         await asyncio.wait_for(self.queue.get(), timeout)

@@ -95,11 +95,16 @@ class Archive:
     # -- file management -------------------------------------------------------------
     def _open_new(self) -> None:
         self._close_current()
-        self._seq += 1
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        name = f"{self.prefix}-{stamp}-{os.getpid()}-{self._seq:05d}.warc.gz"
-        self._path = self.dir / name
-        self._fh = open(self._path, "xb")      # never reuse (and never corrupt) an old file
+        while True:
+            self._seq += 1
+            name = f"{self.prefix}-{stamp}-{os.getpid()}-{self._seq:05d}.warc.gz"
+            self._path = self.dir / name
+            try:
+                self._fh = open(self._path, "xb")   # never reuse (and never corrupt) an old file
+                break
+            except FileExistsError:   # another Archive of this process, same second: next number
+                continue
         self._writer = WARCWriter(self._fh, gzip=True, warc_version="1.1")
         self.files.append(self._path)
         info = {
