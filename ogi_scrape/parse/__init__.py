@@ -24,6 +24,7 @@ __all__ = ["parse_bytes", "parse_path", "ParseResult", "Value", "PARSER_VERSION"
 _MAGIC = ((b"%PDF", "pdf"), (b"PK\x03\x04", "zip (docx/xlsx)"),
           (b"\xd0\xcf\x11\xe0", "ole (doc/xls/wps)"), (b"\x89PNG", "png image"),
           (b"\xff\xd8\xff", "jpeg image"), (b"GIF8", "gif image"))
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)
 _HTML_HINTS = (b"<html", b"<table", b"<body", b"<div", b"<p", b"<!doctype", b"<meta", b"<td", b"<span")
 
 
@@ -36,15 +37,16 @@ def sniff_kind(data: bytes, name: str = "") -> str:
     for magic, what in _MAGIC:
         if head.startswith(magic):
             return f"binary:{what}"
+    # Junk first: random bytes can contain "<p" and a file name can say .html.
+    sample = data[:65536]
+    if sample:
+        control = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+        if control / len(sample) > 0.05:
+            return "binary:unknown"
     lower = head.lower()
     suffix = Path(name).suffix.lower()
     if suffix in (".html", ".htm", ".shtml", ".xhtml") or any(h in lower for h in _HTML_HINTS):
         return "html"
-    sample = data[:65536]
-    if sample:
-        control = sum(1 for b in sample if b < 9 or 13 < b < 32)
-        if control / len(sample) > 0.05:
-            return "binary:unknown"
     return "text"
 
 
