@@ -305,7 +305,7 @@ class _Placer:
         found: dict[tuple[str, str], list[str]] = {}
         for tok in labels:
             key = tok.key
-            if not key or tok.paragraph:
+            if not key or tok.paragraph or not key.startswith(self.vocab.any_col_key):
                 continue
             for (fmt, item), cols in self.vocab.block_columns.items():
                 if self.block not in (None, item):
@@ -415,6 +415,7 @@ class _Mapper:
         self.unreadable: list[dict] = []
         self.notes: list[str] = []
         self.header_mismatch: set[str] = set()
+        self._header_cache: dict[int, dict[int, str | None] | None] = {}
 
     def _columns(self, m: RowMatch) -> tuple[list[str], list[T.Column | None]]:
         if m.section == "s3":
@@ -440,31 +441,62 @@ class _Mapper:
                 self.notes.append(note)
         return keys, list(block.columns)
 
+    def _header_columns(self, table: int) -> dict[int, str | None] | None:
+        """Grid column → section 三 column key under the printed header of one HTML table
+        (None under a label that is no template column, e.g. 小计); built once per table."""
+        if table in self._header_cache:
+            return self._header_cache[table]
+        header = self.placer.headers.get(table)
+        colmap: dict[int, str | None] | None = None
+        if header:
+            colmap = {}
+            s3_cols = T.load("gb2021").s3_columns
+            for c, hkey in header.items():
+                colmap[c] = None
+                for col in s3_cols:
+                    if col.key == "other_org":      # 其他 alone: not 其他组织 / 其他结果
+                        if hkey == "其他":
+                            colmap[c] = col.key
+                            break
+                    elif any(hkey == mk or hkey.startswith(mk) for mk in col.match):
+                        colmap[c] = col.key
+                        break
+        self._header_cache[table] = colmap
+        return colmap
+
     def _by_header(self, m: RowMatch, cols) -> tuple[list[Token | None] | None, list[str]]:
-        """Section 三 columns by the printed header (HTML geometry), when counting cannot
-        decide: e.g. a table with an extra 小计 column under 法人或其他组织. Every template
-        column must be found exactly once under its own label; cells under other labels
-        are left out (and noted); a value cell under no header label refuses the mapping."""
+        """Section 三 columns by the printed header (HTML geometry): each template column must
+        be found exactly once under its own label; cells under other header labels (e.g. 小计
+        under 法人或其他组织) are left out and noted; a cell under no header refuses."""
         values = [t for t in m.group.values if t.table is not None and t.col is not None]
         if not values or len(values) != len(m.group.values):
             return None, []
-        header = self.placer.headers.get(values[0].table)
-        if not header:
+        colmap = self._header_columns(values[0].table)
+        if not colmap:
             return None, []
-        slots: list[Token | None] = []
-        used: set[int] = set()
-        for col in cols:
-            hits = [t for t in values if any(header.get(c, "") == mk or header.get(c, "").startswith(mk)
-                                             for mk in col.match
-                                             for c in range(t.col, t.col + max(t.colspan, 1)))]
-            if col.key == "other_org":   # 其他 must not be read from 其他组织/其他结果 etc.
-                hits = [t for t in hits if header.get(t.col) == "其他"]
-            if len(hits) != 1:
+        header = self.placer.headers[values[0].table]
+        found: dict[str, Token] = {}
+        extra: list[Token] = []
+        for t in values:
+            if t.colspan <= 1:
+                key = colmap.get(t.col)
+                keys = {key} if key else set()
+            else:
+                keys = {colmap.get(c) for c in range(t.col, t.col + t.colspan)}
+                keys.discard(None)
+            if len(keys) > 1:
                 return None, []
-            slots.append(hits[0])
-            used.add(id(hits[0]))
-        extra = [t for t in values if id(t) not in used]
-        if any(not header.get(t.col) for t in extra):
+            if keys:
+                key = keys.pop()
+                if key in found:
+                    return None, []
+                found[key] = t
+            elif not header.get(t.col):
+                return None, []
+            else:
+                extra.append(t)
+        slots = [found.get(col.key) for col in cols]
+        if any(slot is None for slot in slots):
             return None, []
         if extra:
             self.notes.append(f"s3.{m.row_key}: {len(extra)} cell(s) under extra header(s) "
@@ -493,7 +525,8 @@ class _Mapper:
                       f"{nvals} values for {len(keys)} columns: positions ambiguous")
             self._unreadable(m, reason)
             return
-        if m.section == "s3" and "by_header" not in how and slots:
+        if m.section == "s3" and "by_header" not in how and slots and m.group.html_row \
+                and m.group.values and m.group.values[0].table in self.placer.headers:
             by_header, _ = self._by_header(m, cols)
             if by_header is not None and any(a is not b for a, b in zip(by_header, slots)):
                 self.header_mismatch.add(f"s3.{m.row_key}")
