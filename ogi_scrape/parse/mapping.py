@@ -375,6 +375,11 @@ def assign(values: list[Token], ncols: int) -> tuple[list[Token | None] | None, 
     return None, []
 
 
+@lru_cache(maxsize=64)
+def _s2_spec(row_key: str) -> RowSpec:
+    return next(s for s in catalogue()["s2"] if s.key == row_key)
+
+
 @lru_cache(maxsize=512)
 def _code_specs(section: str, row_key: str, keys: tuple, cols: tuple) -> tuple:
     """(code, row, column, Column) for each template column of a row — built once per row kind."""
@@ -425,7 +430,7 @@ class _Mapper:
             tpl = T.load("gb2021")
             keys = [f"{p}.{o}" for p, _ in tpl.s4_proceedings for o, _ in tpl.s4_outcomes]
             return keys, [None] * len(keys)
-        spec = next(s for s in catalogue()["s2"] if s.key == m.row_key)
+        spec = _s2_spec(m.row_key)
         hits = self.placer.block_hits.get(spec.block or "", Counter())
         fmt = hits.most_common(1)[0][0] if hits else (self.tpl.id if self.tpl else "gb2021")
         block = T.load(fmt).block(spec.block) or (self.tpl.block(spec.block) if self.tpl else None)
