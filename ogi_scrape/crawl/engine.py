@@ -231,10 +231,10 @@ class Crawl:
             except OgiError as exc:
                 out.reports["failed"] += 1
                 out.error(item.meta.url or source.host, exc.message)
-        chosen_urls = {c.url for c in chosen}
+        recorded = {c.url for c in chosen} | {a for c in chosen for a in c.attachments}
         self.state.record_fetches([
             {"url": url, "source_id": source.id, "role": "listing", **row}
-            for url, row in fetcher.fetched.items() if url not in chosen_urls], self.run_id)
+            for url, row in fetcher.fetched.items() if url not in recorded], self.run_id)
         self.state.record_listing(source.id, self.run_id, [
             (c.url, c.year, body_label(c.org or division.name), c.title) for c in candidates])
         return self._finish(out, fetcher)
