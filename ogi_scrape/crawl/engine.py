@@ -182,6 +182,8 @@ class Crawl:
             await asyncio.gather(*tasks, return_exceptions=True)
             if not writer.done():
                 await self.writer.close()
+            elif not writer.cancelled():
+                writer.exception()      # seen (raised above, or via a visit's future)
 
     # ------------------------------------------------------------------ one source
     async def visit(self, source) -> SourceOutcome:

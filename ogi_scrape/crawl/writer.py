@@ -94,6 +94,9 @@ class DatasetWriter:
                 if item.future is not None and not item.future.done():
                     item.future.set_exception(exc if isinstance(exc, Exception)
                                               else RuntimeError("the dataset writer was interrupted"))
+                    # a visit cancelled meanwhile never awaits it: mark it seen, or asyncio logs
+                    # "exception never retrieved" from a garbage-collector pass much later
+                    item.future.exception()
             raise
 
     async def _write_batch(self, batch: list[WriteItem]) -> None:
