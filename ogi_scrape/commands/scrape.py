@@ -145,4 +145,7 @@ def _print_summary(outcome, summary, out: Path) -> None:
     if outcome.meta is not None:
         print(f"  archive:  {out}/{outcome.meta.archive_ref}")
     if summary is not None:
-        print(f"  written:  {out}/ — {summary}")
+        d = summary.as_dict()
+        what = ", ".join(f"{d[k]} {k}" for k in ("new", "changed", "updated", "unchanged"))
+        snap = f"snapshot {d['snapshot']}" if d["published"] else "nothing to publish"
+        print(f"  written:  {out}/ — reports: {what} ({snap})")
