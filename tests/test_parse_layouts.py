@@ -125,3 +125,36 @@ def test_section_three_header_geometry_disagreeing_with_the_format_is_flagged():
     got = values(result)
     assert "header_order_mismatch" in got["s3.new.total"].flags
     assert result.status != "ok"
+
+
+def test_section_three_with_only_some_columns_reads_those_and_no_blanks():
+    html = """<html><body><div class="TRS_Editor"><p>某县人民政府2023年政府信息公开工作年度报告</p>
+<p>三、收到和处理政府信息公开申请情况</p><table border="1">
+<tr><td colspan="3" rowspan="2">（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td><td colspan="3">申请人情况</td></tr>
+<tr><td>自然人</td><td>商业企业</td><td>总计</td></tr>
+<tr><td colspan="3">一、本年新收政府信息公开申请数量</td><td>62</td><td>1</td><td>63</td></tr>
+<tr><td colspan="3">二、上年结转政府信息公开申请数量</td><td>0</td><td></td><td>0</td></tr>
+</table></div></body></html>"""
+    result = parse_bytes(html.encode("utf-8"), name="page.html")
+    got = values(result)
+    assert (got["s3.new.natural_person"].value, got["s3.new.commercial"].value,
+            got["s3.new.total"].value) == (62, 1, 63)
+    assert got["s3.carried_over.commercial"].flags == ["blank"]      # printed empty: blank
+    assert "s3.new.research" not in got                              # not printed: no cell
+    assert result.status != "ok"
+    assert any("prints only" in n for n in result.notes)
+
+
+def test_section_four_printed_one_row_per_proceeding():
+    result = parse_text(
+        "某县人民政府2023年政府信息公开工作年度报告\n四、政府信息公开行政复议、行政诉讼情况\n"
+        " | 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 |\n"
+        "行政复议 | 5 | 0 | 0 | 1 | 6 |\n"
+        "行政诉讼 未经复议直接起诉 | 0 | 0 | 0 | 0 | 0 |\n"
+        "行政诉讼 复议后起诉 | 0 | 1 | 0 | 0 | 1 |\n")
+    got = values(result)
+    assert [got[f"s4.reconsideration.{o}"].value for o in
+            ("upheld", "corrected", "other", "pending", "total")] == [5, 0, 0, 1, 6]
+    assert got["s4.litigation_after.corrected"].value == 1
+    assert got["s4.litigation_direct.total"].value == 0
+    assert all(c["outcome"] == "pass" for c in result.checks if c["rule"] == "s4.group_total")

@@ -501,12 +501,24 @@ class _Mapper:
             else:
                 extra.append(t)
         slots = [found.get(col.key) for col in cols]
+        how = ["by_header"]
         if any(slot is None for slot in slots):
-            return None, []
+            # A column the header does not print at all (a table with only 自然人 / 商业企业 /
+            # 总计, templates.md C4) is not read: no cell, never a blank. A column the header
+            # prints but this row has no cell under refuses the mapping.
+            printed = {key for key in colmap.values() if key}
+            if any(slot is None and col.key in printed for slot, col in zip(slots, cols)) \
+                    or len(found) < 2:
+                return None, []
+            how.append("columns_not_printed")
+            note = (f"section 三: the table prints only {sorted(printed)}; the other columns "
+                    "are not in the report")
+            if note not in self.notes:
+                self.notes.append(note)
         if extra:
             self.notes.append(f"s3.{m.row_key}: {len(extra)} cell(s) under extra header(s) "
                               f"{sorted({header.get(t.col) for t in extra})} left out")
-        return slots, ["by_header"]
+        return slots, how
 
     def _unreadable(self, m: RowMatch, reason: str) -> None:
         self.unreadable.append({
@@ -546,6 +558,8 @@ class _Mapper:
             (["header_order_mismatch"] if f"{m.section}.{row_key}" in self.header_mismatch else [])
         for (code, row, column, col), tok in zip(_code_specs(m.section, row_key, tuple(keys), tuple(cols)),
                                                  slots):
+            if tok is None and "columns_not_printed" in how:
+                continue
             text = tok.text if tok is not None else ""
             if text.isdigit() and text.isascii() and not tok.truncated:
                 # Most cells: a plain count (or a whole-number amount), nothing to flag.
@@ -604,13 +618,57 @@ class _Mapper:
                         s4_blank_row = m
                     continue
                 s4_done = True
-                self.map_row(m)
+                if not self._map_s4_by_proceeding(m, matches):
+                    self.map_row(m)
             elif m.row_key:
                 self.map_row(m)
             elif any(t.text for t in m.group.values):
                 self._unreadable(m, "values without a recognisable row label")
         if not s4_done and s4_blank_row is not None:
             self.map_row(s4_blank_row)
+
+    _PROCEEDINGS = {"行政复议": "reconsideration", "未经复议直接起诉": "litigation_direct",
+                    "复议后起诉": "litigation_after"}
+
+    def _map_s4_by_proceeding(self, first: RowMatch, matches: list[RowMatch]) -> bool:
+        """Section 四 printed transposed: one labelled row of five per proceeding. Taken only
+        when the row is labelled with its proceeding and holds five cells; otherwise the
+        fifteen-in-a-row layout of the formats applies (and refuses other counts)."""
+        def proceeding(m: RowMatch) -> str | None:
+            for tok in reversed(m.group.labels):
+                for label, key in self._PROCEEDINGS.items():
+                    if tok.key.endswith(label) or tok.key == label:
+                        return key
+            return None
+
+        def five(m: RowMatch):
+            vals = list(m.group.values)
+            while len(vals) > 5 and not vals[-1].text:
+                vals.pop()
+            return vals if len(vals) == 5 else None
+
+        if proceeding(first) is None or five(first) is None:
+            return False
+        start = matches.index(first)
+        rows: dict[str, list[Token]] = {}
+        for m in matches[start:]:
+            if m.section != "s4" or not any(t.text for t in m.group.values):
+                continue
+            key, vals = proceeding(m), five(m)
+            if key is None or vals is None or key in rows:
+                break
+            rows[key] = vals
+            if len(rows) == 3:
+                break
+        for key, vals in rows.items():
+            for (outcome, _), tok in zip(T.load("gb2021").s4_outcomes, vals):
+                code = f"s4.{key}.{outcome}"
+                cv = read_clean(tok.text)
+                flags = list(cv.flags) + _type_flags(cv, None, "s4", outcome) + ["transposed"]
+                self.cells.setdefault(code, Cell(code, "s4", key, outcome, tok, cv, flags))
+        if len(rows) < 3:
+            self.notes.append(f"section 四 printed one row per proceeding; only {sorted(rows)} read")
+        return True
 
     def _infer_labels(self, matches: list[RowMatch]) -> None:
         """A row whose label cell is empty takes the one template row left between its
