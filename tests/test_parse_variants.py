@@ -215,11 +215,13 @@ def test_repeated_procurement_rows_are_a_conflict_and_names_are_text():
     assert any("printed twice" in r for r in result.reasons)
 
 
-def test_three_column_section_three_is_refused_not_guessed():
+def test_three_column_section_three_is_read_under_its_headers_and_nothing_else():
     result = parsed("s3-three-columns-only")
     assert result.status == "partial"
-    assert not any(v.section == "s3" for v in result.values)
-    assert any("positions ambiguous" in r for r in result.reasons)
+    s3_columns = {v.column for v in result.values if v.section == "s3"}
+    assert s3_columns == {"natural_person", "commercial", "total"}   # no blank for unprinted columns
+    assert any("prints only" in n for n in result.notes)
+    assert any("cells not read" in r for r in result.reasons)
 
 
 def test_text_rendering_with_collapsed_cells_refuses_those_rows():

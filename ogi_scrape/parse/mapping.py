@@ -222,6 +222,7 @@ class _Placer:
         self.sections_seen: set[str] = set()
         self.vocab = vocabulary()
         self.headers: dict[int, dict[int, str]] = {}
+        self.headers_above: dict[int, dict[int, str]] = {}
         self.s2_header_order: dict[tuple[str, str], list[str]] = {}
 
     def _enter(self, section: str) -> None:
@@ -326,7 +327,10 @@ class _Placer:
             if tok.table is None or tok.col is None:
                 continue
             cols = self.headers.setdefault(tok.table, {})
+            above = self.headers_above.setdefault(tok.table, {})
             for c in range(tok.col, tok.col + max(tok.colspan, 1)):
+                if c in cols and cols[c] != tok.key:
+                    above[c] = cols[c]      # a header split over two rows: 商业 / 企业
                 cols[c] = tok.key
 
     def _place_row(self, g: Group, start: int, order: int) -> None:
@@ -456,15 +460,20 @@ class _Mapper:
         if header:
             colmap = {}
             s3_cols = T.load("gb2021").s3_columns
+            above = self.placer.headers_above.get(table, {})
             for c, hkey in header.items():
                 colmap[c] = None
-                for col in s3_cols:
-                    if col.key == "other_org":      # 其他 alone: not 其他组织 / 其他结果
-                        if hkey == "其他":
+                # The lowest label, or the two lowest joined (商业 over 企业, templates.md §5.2).
+                for label in (hkey, above.get(c, "") + hkey):
+                    for col in s3_cols:
+                        if col.key == "other_org":      # 其他 alone: not 其他组织 / 其他结果
+                            if label == "其他":
+                                colmap[c] = col.key
+                                break
+                        elif any(label == mk or label.startswith(mk) for mk in col.match):
                             colmap[c] = col.key
                             break
-                    elif any(hkey == mk or hkey.startswith(mk) for mk in col.match):
-                        colmap[c] = col.key
+                    if colmap[c]:
                         break
         self._header_cache[table] = colmap
         return colmap
@@ -508,7 +517,7 @@ class _Mapper:
             # prints but this row has no cell under refuses the mapping.
             printed = {key for key in colmap.values() if key}
             if any(slot is None and col.key in printed for slot, col in zip(slots, cols)) \
-                    or len(found) < 2:
+                    or len(found) < 2 or extra:
                 return None, []
             how.append("columns_not_printed")
             note = (f"section 三: the table prints only {sorted(printed)}; the other columns "
@@ -544,8 +553,9 @@ class _Mapper:
             return
         if m.section == "s3" and "by_header" not in how and slots and m.group.html_row \
                 and m.group.values and m.group.values[0].table in self.placer.headers:
-            by_header, _ = self._by_header(m, cols)
-            if by_header is not None and any(a is not b for a, b in zip(by_header, slots)):
+            by_header, header_how = self._by_header(m, cols)
+            if by_header is not None and "columns_not_printed" not in header_how \
+                    and any(a is not b for a, b in zip(by_header, slots)):
                 self.header_mismatch.add(f"s3.{m.row_key}")
                 note = ("section 三: the printed header puts columns elsewhere than the format's "
                         "order; values taken in the format's order and flagged")
