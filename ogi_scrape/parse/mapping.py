@@ -1,17 +1,17 @@
 """Map table rows to canonical codes, by label, refusing to guess.
 
-Rows are matched by their printed label against the template (``templates/*.toml``), with
-template row order used only as a tie-breaker: to place a row whose label cell is empty
-between two rows we did recognise. Columns are taken in printed order and only when the
-mapping is unambiguous: as many value cells as the template has columns (blank cells
-included), or exactly as many numbers as columns once renderer filler is set aside.
-Section 四 is the exception the formats impose: its fifteen numbers map by position.
-Anything else is recorded as unreadable, with the cells we saw, and flagged.
+Rows are matched by their printed label against the template (``templates/*.toml``; see
+``vocabulary`` and ``placement``), with template row order used only as a tie-breaker: to
+place a row whose label cell is empty between two rows we did recognise. Columns are taken
+in printed order and only when the mapping is unambiguous: as many value cells as the
+template has columns (blank cells included), or exactly as many numbers as columns once
+renderer filler is set aside, or under their own labels in an HTML header. Section 四 is
+the exception the formats impose: its fifteen numbers map by position. Anything else is
+recorded as unreadable, with the cells we saw, and flagged.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,12 +19,10 @@ from functools import lru_cache
 
 from ogi_scrape.parse import templates as T
 from ogi_scrape.parse.cells import CellValue, read_clean
-from ogi_scrape.parse.structure import Group, caption_item, group_lines, heading_section
-from ogi_scrape.parse.textnorm import label_key
+from ogi_scrape.parse.placement import Placer, RowMatch
+from ogi_scrape.parse.structure import group_lines
 from ogi_scrape.parse.tokens import Line, Token
-
-S2_BLOCK_ORDER = ("一", "五", "六", "八", "九")
-MAX_LABEL_FOR_MARKER = 16
+from ogi_scrape.parse.vocabulary import RowSpec, catalogue
 
 
 @dataclass(slots=True)
@@ -39,16 +37,6 @@ class Cell:
 
 
 @dataclass
-class RowMatch:
-    section: str
-    row_key: str | None
-    group: Group
-    label: Token | None = None
-    inferred: bool = False
-    order: int = 0
-
-
-@dataclass
 class Mapping:
     template: str                     # gb2019 | gb2021 | unknown
     template_basis: str
@@ -60,305 +48,6 @@ class Mapping:
     notes: list[str] = field(default_factory=list)
     subtotals: dict[str, Cell] = field(default_factory=dict)
 
-
-# ----------------------------------------------------------------------------- row catalogue
-@dataclass(frozen=True)
-class RowSpec:
-    section: str
-    key: str
-    match: tuple[str, ...]
-    exact: bool
-    group: str | None
-    block: str | None
-    order: int
-
-
-def _catalogue() -> dict[str, list[RowSpec]]:
-    """Rows of both formats (labels are matched before the format is known)."""
-    seen: dict[tuple[str, str], RowSpec] = {}
-    out: dict[str, list[RowSpec]] = {"s2": [], "s3": []}
-    for tpl in T.all_templates():
-        for block in tpl.s2:
-            for i, row in enumerate(block.rows):
-                k = ("s2", row.key)
-                if k in seen:
-                    old = seen[k]
-                    merged = RowSpec("s2", row.key, tuple(dict.fromkeys(old.match + row.match)),
-                                     old.exact, old.group, old.block, old.order)
-                    out["s2"][out["s2"].index(old)] = merged
-                    seen[k] = merged
-                    continue
-                spec = RowSpec("s2", row.key, row.match, row.exact, row.group, block.item,
-                               S2_BLOCK_ORDER.index(block.item) * 10 + i)
-                seen[k] = spec
-                out["s2"].append(spec)
-        for i, row in enumerate(tpl.s3_rows):
-            k = ("s3", row.key)
-            if k in seen:
-                continue
-            spec = RowSpec("s3", row.key, row.match, row.exact, row.group, None, i)
-            seen[k] = spec
-            out["s3"].append(spec)
-    # s3 order: a single sequence valid for both formats ((六) rows share a slot).
-    s3_order = [r.key for r in T.load("gb2021").s3_rows]
-    s3_order.insert(s3_order.index("other.overdue_correction"), "other")
-    out["s3"] = [RowSpec(r.section, r.key, r.match, r.exact, r.group, None, s3_order.index(r.key))
-                 for r in out["s3"]]
-    return out
-
-
-_CATALOGUE: dict[str, list[RowSpec]] | None = None
-
-
-def catalogue() -> dict[str, list[RowSpec]]:
-    global _CATALOGUE
-    if _CATALOGUE is None:
-        _CATALOGUE = _catalogue()
-    return _CATALOGUE
-
-
-@dataclass(frozen=True)
-class _Vocabulary:
-    """Label keys the placer tests every token against, gathered once per process so that
-    a page costs a handful of C-level ``startswith`` calls per label, not loops over specs."""
-
-    s3_markers: tuple[str, ...]
-    signatures: dict[str, tuple[str, ...]]
-    any_signature: tuple[str, ...]
-    col_keys: dict[str, frozenset]
-    any_col_key: tuple[str, ...]
-    row_prefixes: dict[str, tuple[str, ...]]
-    s3_group_keys: tuple[str, ...]
-    row_index: dict[str, dict[str, tuple]]   # section → first two key chars → (match, spec)
-    block_columns: dict[tuple[str, str], tuple]   # (format, item) → ((column key, matches), …)
-
-
-_VOCAB: _Vocabulary | None = None
-
-
-def _row_index() -> dict[str, dict[str, tuple]]:
-    index: dict[str, dict[str, list]] = {}
-    for sec, specs in catalogue().items():
-        for spec in specs:
-            for m in spec.match:
-                index.setdefault(sec, {}).setdefault(m[:2], []).append((m, spec))
-    return {sec: {k: tuple(v) for k, v in d.items()} for sec, d in index.items()}
-
-
-def vocabulary() -> _Vocabulary:
-    global _VOCAB
-    if _VOCAB is None:
-        templates = T.all_templates()
-        col_keys: dict[str, set] = {}
-        for tpl in templates:
-            for block in tpl.s2:
-                for col in block.columns:
-                    for m in col.match:
-                        col_keys.setdefault(m, set()).add((tpl.id, block.item))
-        sigs = {tpl.id: tuple(tpl.signatures) for tpl in templates}
-        _VOCAB = _Vocabulary(
-            s3_markers=T.s3_markers(),
-            signatures=sigs,
-            any_signature=tuple(x for v in sigs.values() for x in v),
-            col_keys={k: frozenset(v) for k, v in col_keys.items()},
-            any_col_key=tuple(col_keys),
-            row_prefixes={sec: tuple(m for spec in specs for m in spec.match)
-                          for sec, specs in catalogue().items()},
-            s3_group_keys=tuple(sorted(set(T.s3_groups()) | {label_key("本年度办理结果")},
-                                       key=len, reverse=True)),
-            row_index=_row_index(),
-            block_columns={(tpl.id, block.item): tuple((c.key, c.match) for c in block.columns)
-                           for tpl in templates for block in tpl.s2},
-        )
-    return _VOCAB
-
-
-_LEADING_NUMBER = re.compile(r"^\d{1,2}(?=\D)")
-
-
-def _without_group(key: str) -> tuple[str, str | None]:
-    """``不予公开1属于国家秘密`` (group and item merged in one cell) → (``属于国家秘密``, group)."""
-    for group in vocabulary().s3_group_keys:
-        if key.startswith(group) and len(key) > len(group):
-            return _LEADING_NUMBER.sub("", key[len(group):], count=1), group
-    return key, None
-
-
-def match_row(tok: Token, section: str, context: list[Token], prev: RowMatch | None) -> RowSpec | None:
-    key = tok.key
-    if not key or tok.paragraph and len(tok.text) > 60:
-        return None
-    group_in_cell = None
-    if section == "s3":
-        key, group_in_cell = _without_group(key)
-    key = _LEADING_NUMBER.sub("", key, count=1)   # "1属于国家秘密": an enumerator without its dot
-    vocab = vocabulary()
-    if not key.startswith(vocab.row_prefixes.get(section, ())):
-        return None
-    best: tuple[int, RowSpec] | None = None
-    for m, spec in vocab.row_index.get(section, {}).get(key[:2], ()):
-        hit = key == m if spec.exact else key.startswith(m)
-        if not hit:
-            continue
-        if spec.exact and spec.group:
-            in_context = group_in_cell == spec.group or any(t.key == spec.group for t in context)
-            after_sibling = prev is not None and prev.row_key is not None and \
-                prev.row_key.split(".")[0] == spec.key.split(".")[0] and prev.row_key != spec.key
-            if not (in_context or after_sibling):
-                continue
-        if best is None or len(m) > best[0]:
-            best = (len(m), spec)
-    return best[1] if best else None
-
-
-# ----------------------------------------------------------------------------- placement
-class _Placer:
-    def __init__(self) -> None:
-        self.section: str | None = None
-        self.block: str | None = None
-        self.matches: list[RowMatch] = []
-        self.sig_hits: Counter = Counter()
-        self.block_hits: dict[str, Counter] = {}
-        self.sections_seen: set[str] = set()
-        self.vocab = vocabulary()
-        self.headers: dict[int, dict[int, str]] = {}
-        self.headers_above: dict[int, dict[int, str]] = {}
-        self.s2_header_order: dict[tuple[str, str], list[str]] = {}
-
-    def _enter(self, section: str) -> None:
-        if section != self.section:
-            self.section = section
-            self.block = None
-            self.sections_seen.add(section)
-
-    def _markers(self, tok: Token, group: Group) -> None:
-        key = tok.key
-        if len(key) > MAX_LABEL_FOR_MARKER * 2 or tok.paragraph and len(tok.text) > 40:
-            return
-        if self.section in (None, "s1", "s2") and key.startswith(self.vocab.s3_markers):
-            self._enter("s3")
-        elif self.section in (None, "s1", "s2", "s3") and len(key) <= MAX_LABEL_FOR_MARKER:
-            if key in ("复议后起诉", "未经复议直接起诉") or (
-                    key == "行政复议" and any(t.key == "行政诉讼" for t in group.labels)):
-                self._enter("s4")
-
-    def _starts_section_two(self, tok: Token) -> bool:
-        """Section 二's table without its heading (or under a heading we do not read, such
-        as （二）主动公开…): its column headers say so; before any heading, its row labels do."""
-        key = tok.key
-        if key.startswith("信息内容") or key.startswith(self.vocab.any_col_key):
-            return True
-        return self.section is None and match_row(tok, "s2", [], None) is not None
-
-    def _signatures(self, key: str) -> None:
-        """Count format signatures in a header label. A label may hold several headers run
-        together (``信息内容 本年制发件数 …`` on one line of a PDF rendering): each counts."""
-        vocab = self.vocab
-        if key.startswith(vocab.any_signature) or len(key) > 8:
-            for fmt, sigs in vocab.signatures.items():
-                hits = sum(1 for sig in sigs if sig in key)
-                if hits:
-                    self.sig_hits[fmt] += hits
-                    if self.section == "s2" and self.block:
-                        self.block_hits.setdefault(self.block, Counter())[fmt] += hits
-        # Column headers also tell which format a sub-table is in.
-        if self.section == "s2" and (key.startswith(vocab.any_col_key) or len(key) > 8):
-            for m, owners in vocab.col_keys.items():
-                if m in key:
-                    for fmt, item in owners:
-                        if self.block in (None, item):
-                            self.block_hits.setdefault(item, Counter())[fmt] += 1
-
-    def place(self, groups: list[Group]) -> None:
-        for n, g in enumerate(groups):
-            start = 0
-            for i, tok in enumerate(g.labels):
-                sec = heading_section(tok) if (tok.paragraph or len(tok.text) <= 60 or
-                                               tok.source == "text") else None
-                if sec:
-                    self._enter(sec)
-                    start = i + 1
-                    continue
-                item = caption_item(tok) if len(tok.text) <= 30 else None
-                if item is not None:
-                    if self.section != "s2":
-                        self._enter("s2")
-                    if item:
-                        self.block = item
-                    else:
-                        pos = S2_BLOCK_ORDER.index(self.block) + 1 if self.block in S2_BLOCK_ORDER else 0
-                        self.block = S2_BLOCK_ORDER[min(pos, len(S2_BLOCK_ORDER) - 1)]
-                    start = i + 1
-                    continue
-                if tok.is_label:
-                    self._markers(tok, g)
-                    self._signatures(tok.key)
-                    if self.section in (None, "s1") and self._starts_section_two(tok):
-                        self._enter("s2")
-            if self.section == "s3" and g.html_row and not g.values:
-                self._remember_header(g)
-            if self.section == "s2":
-                self._remember_s2_header(g.labels[start:])
-            self._place_row(g, start, n)
-
-    def _remember_s2_header(self, labels: list[Token]) -> None:
-        """Printed order of a section 二 sub-table's column headers, per format."""
-        found: dict[tuple[str, str], list[str]] = {}
-        for tok in labels:
-            key = tok.key
-            if not key or tok.paragraph or not key.startswith(self.vocab.any_col_key):
-                continue
-            for (fmt, item), cols in self.vocab.block_columns.items():
-                if self.block not in (None, item):
-                    continue
-                for col_key, matches in cols:
-                    if any(key == m or key.startswith(m) for m in matches):
-                        seq = found.setdefault((fmt, item), [])
-                        if col_key not in seq:
-                            seq.append(col_key)
-                        break
-        for block, seq in found.items():
-            if len(seq) >= 2:
-                self.s2_header_order.setdefault(block, seq)
-
-    def _remember_header(self, g: Group) -> None:
-        """Grid column → the lowest header label above it, per HTML table (section 三)."""
-        for tok in g.labels:
-            if tok.table is None or tok.col is None:
-                continue
-            cols = self.headers.setdefault(tok.table, {})
-            above = self.headers_above.setdefault(tok.table, {})
-            for c in range(tok.col, tok.col + max(tok.colspan, 1)):
-                if c in cols and cols[c] != tok.key:
-                    above[c] = cols[c]      # a header split over two rows: 商业 / 企业
-                cols[c] = tok.key
-
-    def _place_row(self, g: Group, start: int, order: int) -> None:
-        sec = self.section
-        if sec not in ("s2", "s3", "s4") or not g.values:
-            return
-        if sec == "s4":
-            self.matches.append(RowMatch("s4", "s4", g, order=order))
-            return
-        labels = g.labels[start:]
-        prev = next((m for m in reversed(self.matches) if m.section == sec and m.row_key), None)
-        for i in range(len(labels) - 1, -1, -1):
-            spec = match_row(labels[i], sec, labels[:i], prev)
-            if spec is None:
-                continue
-            if sec == "s2":
-                self.block = spec.block
-            extra = [t for t in labels[i + 1:] if t.is_label and not t.paragraph]
-            if extra:   # text printed in value cells (e.g. project names under 采购项目数量)
-                g = Group(labels=g.labels, values=extra + g.values, html_row=g.html_row)
-            self.matches.append(RowMatch(sec, spec.key, g, label=labels[i], order=order))
-            return
-        if sec == "s3" and labels:
-            group = T.s3_groups().get(labels[-1].key)
-            if group:
-                self.matches.append(RowMatch(sec, f"subtotal.{group}", g, label=labels[-1], order=order))
-                return
-        self.matches.append(RowMatch(sec, None, g, order=order))
 
 
 # ----------------------------------------------------------------------------- values
@@ -416,7 +105,7 @@ def _type_flags(cv: CellValue, col: T.Column | None, section: str, column_key: s
 
 
 class _Mapper:
-    def __init__(self, placer: _Placer, template: str):
+    def __init__(self, placer: Placer, template: str):
         self.placer = placer
         self.tpl = T.load(template) if template in T.FORMATS else None
         self.cells: dict[str, Cell] = {}
@@ -706,7 +395,7 @@ class _Mapper:
                     m.inferred = True
 
 
-def detect_template(placer: _Placer, year: int | None) -> tuple[str, str]:
+def detect_template(placer: Placer, year: int | None) -> tuple[str, str]:
     hits = {t: placer.sig_hits.get(t, 0) for t in T.FORMATS}
     # Section 三 rows tell too: （六） split in three is gb2021, a single （六）其他处理 row gb2019.
     for m in placer.matches:
@@ -728,7 +417,7 @@ def detect_template(placer: _Placer, year: int | None) -> tuple[str, str]:
 
 def map_document(lines: list[Line], year: int | None) -> Mapping:
     groups = group_lines(lines)
-    placer = _Placer()
+    placer = Placer()
     placer.place(groups)
     template, basis = detect_template(placer, year)
     found_sections = {m.section for m in placer.matches if m.row_key and any(t.text for t in m.group.values)}

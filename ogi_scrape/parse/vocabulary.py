@@ -1,0 +1,173 @@
+"""The row catalogue of both national formats and the label vocabulary used to match rows.
+
+Labels are matched before the format is known, so the catalogue holds the rows of both
+formats; the vocabulary gathers every label key the placer tests tokens against, once per
+process, as C-level prefix tuples and indexes (a page costs a few ``startswith`` calls per
+label, not loops over specs).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ogi_scrape.parse import templates as T
+from ogi_scrape.parse.textnorm import label_key
+from ogi_scrape.parse.tokens import Token
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ogi_scrape.parse.placement import RowMatch
+
+S2_BLOCK_ORDER = ("一", "五", "六", "八", "九")
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    section: str
+    key: str
+    match: tuple[str, ...]
+    exact: bool
+    group: str | None
+    block: str | None
+    order: int
+
+
+def _catalogue() -> dict[str, list[RowSpec]]:
+    """Rows of both formats (labels are matched before the format is known)."""
+    seen: dict[tuple[str, str], RowSpec] = {}
+    out: dict[str, list[RowSpec]] = {"s2": [], "s3": []}
+    for tpl in T.all_templates():
+        for block in tpl.s2:
+            for i, row in enumerate(block.rows):
+                k = ("s2", row.key)
+                if k in seen:
+                    old = seen[k]
+                    merged = RowSpec("s2", row.key, tuple(dict.fromkeys(old.match + row.match)),
+                                     old.exact, old.group, old.block, old.order)
+                    out["s2"][out["s2"].index(old)] = merged
+                    seen[k] = merged
+                    continue
+                spec = RowSpec("s2", row.key, row.match, row.exact, row.group, block.item,
+                               S2_BLOCK_ORDER.index(block.item) * 10 + i)
+                seen[k] = spec
+                out["s2"].append(spec)
+        for i, row in enumerate(tpl.s3_rows):
+            k = ("s3", row.key)
+            if k in seen:
+                continue
+            spec = RowSpec("s3", row.key, row.match, row.exact, row.group, None, i)
+            seen[k] = spec
+            out["s3"].append(spec)
+    # s3 order: a single sequence valid for both formats ((六) rows share a slot).
+    s3_order = [r.key for r in T.load("gb2021").s3_rows]
+    s3_order.insert(s3_order.index("other.overdue_correction"), "other")
+    out["s3"] = [RowSpec(r.section, r.key, r.match, r.exact, r.group, None, s3_order.index(r.key))
+                 for r in out["s3"]]
+    return out
+
+
+_CATALOGUE: dict[str, list[RowSpec]] | None = None
+
+
+def catalogue() -> dict[str, list[RowSpec]]:
+    global _CATALOGUE
+    if _CATALOGUE is None:
+        _CATALOGUE = _catalogue()
+    return _CATALOGUE
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    """Label keys the placer tests every token against, gathered once per process so that
+    a page costs a handful of C-level ``startswith`` calls per label, not loops over specs."""
+
+    s3_markers: tuple[str, ...]
+    signatures: dict[str, tuple[str, ...]]
+    any_signature: tuple[str, ...]
+    col_keys: dict[str, frozenset]
+    any_col_key: tuple[str, ...]
+    row_prefixes: dict[str, tuple[str, ...]]
+    s3_group_keys: tuple[str, ...]
+    row_index: dict[str, dict[str, tuple]]   # section → first two key chars → (match, spec)
+    block_columns: dict[tuple[str, str], tuple]   # (format, item) → ((column key, matches), …)
+
+
+_VOCAB: _Vocabulary | None = None
+
+
+def _row_index() -> dict[str, dict[str, tuple]]:
+    index: dict[str, dict[str, list]] = {}
+    for sec, specs in catalogue().items():
+        for spec in specs:
+            for m in spec.match:
+                index.setdefault(sec, {}).setdefault(m[:2], []).append((m, spec))
+    return {sec: {k: tuple(v) for k, v in d.items()} for sec, d in index.items()}
+
+
+def vocabulary() -> _Vocabulary:
+    global _VOCAB
+    if _VOCAB is None:
+        templates = T.all_templates()
+        col_keys: dict[str, set] = {}
+        for tpl in templates:
+            for block in tpl.s2:
+                for col in block.columns:
+                    for m in col.match:
+                        col_keys.setdefault(m, set()).add((tpl.id, block.item))
+        sigs = {tpl.id: tuple(tpl.signatures) for tpl in templates}
+        _VOCAB = _Vocabulary(
+            s3_markers=T.s3_markers(),
+            signatures=sigs,
+            any_signature=tuple(x for v in sigs.values() for x in v),
+            col_keys={k: frozenset(v) for k, v in col_keys.items()},
+            any_col_key=tuple(col_keys),
+            row_prefixes={sec: tuple(m for spec in specs for m in spec.match)
+                          for sec, specs in catalogue().items()},
+            s3_group_keys=tuple(sorted(set(T.s3_groups()) | {label_key("本年度办理结果")},
+                                       key=len, reverse=True)),
+            row_index=_row_index(),
+            block_columns={(tpl.id, block.item): tuple((c.key, c.match) for c in block.columns)
+                           for tpl in templates for block in tpl.s2},
+        )
+    return _VOCAB
+
+
+_LEADING_NUMBER = re.compile(r"^\d{1,2}(?=\D)")
+
+
+def _without_group(key: str) -> tuple[str, str | None]:
+    """``不予公开1属于国家秘密`` (group and item merged in one cell) → (``属于国家秘密``, group)."""
+    for group in vocabulary().s3_group_keys:
+        if key.startswith(group) and len(key) > len(group):
+            return _LEADING_NUMBER.sub("", key[len(group):], count=1), group
+    return key, None
+
+
+def match_row(tok: Token, section: str, context: list[Token], prev: RowMatch | None) -> RowSpec | None:
+    key = tok.key
+    if not key or tok.paragraph and len(tok.text) > 60:
+        return None
+    group_in_cell = None
+    if section == "s3":
+        key, group_in_cell = _without_group(key)
+    key = _LEADING_NUMBER.sub("", key, count=1)   # "1属于国家秘密": an enumerator without its dot
+    vocab = vocabulary()
+    if not key.startswith(vocab.row_prefixes.get(section, ())):
+        return None
+    best: tuple[int, RowSpec] | None = None
+    for m, spec in vocab.row_index.get(section, {}).get(key[:2], ()):
+        hit = key == m if spec.exact else key.startswith(m)
+        if not hit:
+            continue
+        if spec.exact and spec.group:
+            in_context = group_in_cell == spec.group or any(t.key == spec.group for t in context)
+            after_sibling = prev is not None and prev.row_key is not None and \
+                prev.row_key.split(".")[0] == spec.key.split(".")[0] and prev.row_key != spec.key
+            if not (in_context or after_sibling):
+                continue
+        if best is None or len(m) > best[0]:
+            best = (len(m), spec)
+    return best[1] if best else None
+
+
