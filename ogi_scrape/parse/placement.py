@@ -58,8 +58,9 @@ class Placer:
         if self.section in (None, "s1", "s2") and key.startswith(self.vocab.s3_markers):
             self._enter("s3")
         elif self.section in (None, "s1", "s2", "s3") and len(key) <= MAX_LABEL_FOR_MARKER:
-            if key in ("复议后起诉", "未经复议直接起诉") or (
-                    key == "行政复议" and any(t.key == "行政诉讼" for t in group.labels)):
+            if key in self.vocab.s4_markers or any(
+                    key == first and any(t.key == second for t in group.labels)
+                    for first, second in self.vocab.s4_pairs):
                 self._enter("s4")
 
     def _starts_section_two(self, tok: Token) -> bool:

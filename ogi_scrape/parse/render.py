@@ -19,8 +19,7 @@ def _cell(v) -> str:
     if v is None:
         return "—"
     text = v.raw if v.value is None else (format(v.value, "f") if not isinstance(v.value, int) else str(v.value))
-    marks = "".join(MARK[f] for f in v.flags if f in MARK)
-    return f"{text or '·'}{marks}" if marks and v.value is not None else (text or "") + marks if marks else text
+    return (text or "") + "".join(MARK[f] for f in v.flags if f in MARK)
 
 
 def _tables(result: ParseResult):

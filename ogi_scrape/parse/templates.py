@@ -167,3 +167,7 @@ def s3_markers() -> tuple[str, ...]:
 
 def s4_markers() -> tuple[str, ...]:
     return tuple(label_key(m) for m in common()["s4"]["markers"])
+
+
+def s4_paired_markers() -> tuple[tuple[str, str], ...]:
+    return tuple((label_key(a), label_key(b)) for a, b in common()["s4"]["paired_markers"])

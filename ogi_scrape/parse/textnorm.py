@@ -93,12 +93,11 @@ def strip_parentheticals(text: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def label_key(text: str, *, keep_enumerator: bool = False) -> str:
+def label_key(text: str) -> str:
     """Matching key of a label: simplified, no enumerator, no annotations, no punctuation."""
     t = to_simplified(nfkc(text)).lower()
     t = _WS_RE.sub("", t)
-    if not keep_enumerator:
-        t = strip_enumerator(t)
+    t = strip_enumerator(t)
     t = strip_parentheticals(t)
     return _NOISE_RE.sub("", t)
 

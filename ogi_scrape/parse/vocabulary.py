@@ -83,6 +83,8 @@ class _Vocabulary:
     a page costs a handful of C-level ``startswith`` calls per label, not loops over specs."""
 
     s3_markers: tuple[str, ...]
+    s4_markers: tuple[str, ...]
+    s4_pairs: tuple[tuple[str, str], ...]
     signatures: dict[str, tuple[str, ...]]
     any_signature: tuple[str, ...]
     col_keys: dict[str, frozenset]
@@ -118,6 +120,8 @@ def vocabulary() -> _Vocabulary:
         sigs = {tpl.id: tuple(tpl.signatures) for tpl in templates}
         _VOCAB = _Vocabulary(
             s3_markers=T.s3_markers(),
+            s4_markers=T.s4_markers(),
+            s4_pairs=T.s4_paired_markers(),
             signatures=sigs,
             any_signature=tuple(x for v in sigs.values() for x in v),
             col_keys={k: frozenset(v) for k, v in col_keys.items()},
