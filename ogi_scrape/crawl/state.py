@@ -35,6 +35,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ogi_scrape.errors import EXIT_USAGE, OgiError
+from ogi_scrape.fetch.response import validators_of
 
 STATE_FILE = "crawl-state.sqlite"
 SCHEMA_VERSION = 1
@@ -86,12 +87,7 @@ class UrlState:
 
     @property
     def validators(self) -> dict:
-        out = {}
-        if self.etag:
-            out["etag"] = self.etag
-        if self.last_modified:
-            out["last_modified"] = self.last_modified
-        return out
+        return validators_of(self.etag, self.last_modified)
 
 
 class StateStore:

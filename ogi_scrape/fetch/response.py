@@ -9,6 +9,16 @@ from functools import cached_property
 from ogi_scrape.encoding import Decoded, decode
 
 
+def validators_of(etag: str | None, last_modified: str | None) -> dict:
+    """The ``validators=`` argument of ``Fetcher.get`` for a page seen with these headers."""
+    out = {}
+    if etag:
+        out["etag"] = etag
+    if last_modified:
+        out["last_modified"] = last_modified
+    return out
+
+
 @dataclass
 class Response:
     url: str                        # logical URL as requested (never the loopback one)
@@ -60,12 +70,7 @@ class Response:
     @property
     def validators(self) -> dict:
         """What to pass as ``validators=`` next time to get a cheap 304."""
-        out = {}
-        if self.etag:
-            out["etag"] = self.etag
-        if self.last_modified:
-            out["last_modified"] = self.last_modified
-        return out
+        return validators_of(self.etag, self.last_modified)
 
     def __repr__(self) -> str:
         return (f"<Response {self.status} {self.final_url} {len(self.content)} bytes"
