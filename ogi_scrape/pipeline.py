@@ -166,11 +166,13 @@ async def _fetch_attachments(session, urls: list[str]) -> list[dict]:
     return out
 
 
-async def discover_and_pick(session, division, year: int, kind: str, org: str | None):
+async def discover_and_pick(session, division, year: int, kind: str, org: str | None,
+                            fetcher=None):
     """Ask every registered portal of the division; the first good pick wins."""
     from ogi_scrape.sources.candidates import pick
     from ogi_scrape.sources.families import discover
 
+    fetcher = fetcher or session.fetcher
     sources = session.registry.sources_for(division.code)
     if not sources:
         raise NotFound(f"no portal registered for {division.label}",
@@ -179,7 +181,7 @@ async def discover_and_pick(session, division, year: int, kind: str, org: str | 
     errors: list[OgiError] = []
     for source in sources:
         try:
-            candidates = await discover(source, session.fetcher, year=year, kind=kind)
+            candidates = await discover(source, fetcher, year=year, kind=kind)
             chosen = pick(candidates, year, county=division.name, kind=kind, org=org,
                           source=f"{source.id} ({source.base_url})")
             return source, chosen
@@ -208,12 +210,17 @@ async def scrape_one(session, division, year: int, *, kind: str = "government",
             say(f"fetching {url}")
             response = await session.fetcher.get(url)
         else:
-            source, chosen = await discover_and_pick(session, division, year, kind, org)
+            # Discovery often reads the report page itself as evidence: remember the answers
+            # so the page is not asked for twice.
+            from ogi_scrape.crawl.conditional import SourceFetcher
+
+            memo = SourceFetcher(session.fetcher, None, session.out, session.relative_ref)
+            source, chosen = await discover_and_pick(session, division, year, kind, org, memo)
             candidate = chosen.candidate
             outcome.source_id = source.id
             outcome.pick_reasons = chosen.reasons
             say(f"found: {candidate.title}  {candidate.url}")
-            response = await session.fetcher.get(candidate.url)
+            response = memo.take(candidate.url) or await session.fetcher.get(candidate.url)
         outcome.url = response.final_url
         outcome.response = response
         if candidate is not None and candidate.attachments:

@@ -89,6 +89,14 @@ def test_archive_record_holds_the_parsed_bytes(luding_2024):
     assert result.value_map()["s2.licensing.decisions"] == 15889
 
 
+def test_report_page_is_requested_once(luding_2024):
+    """Discovery reads the report page as evidence; the scrape must not ask for it again."""
+    out, _ = luding_2024
+    index = (out / "archive" / "index.jsonl").read_text(encoding="utf-8").splitlines()
+    uris = [json.loads(line)["uri"] for line in index]
+    assert uris.count("http://www.luding.gov.cn/ldxrmzf2024zfnbzf/article/633321") == 1
+
+
 def test_second_identical_run_leaves_dataset_identical(tmp_path, fast_registry):
     out = tmp_path / "data"
     first = scrape("--county", "513322", "--year", "2024", out=out, registry=fast_registry)

@@ -39,7 +39,8 @@ def parse_ref(out: Path, text: str | None) -> ArchiveRef | None:
 
 
 class SourceFetcher:
-    """Wraps the run's ``Fetcher`` for one source (same politeness, same archive)."""
+    """Wraps the run's ``Fetcher`` for one source (same politeness, same archive). Without a
+    state store (``state=None``, as in ``scrape``) it only remembers answers."""
 
     def __init__(self, fetcher, state, out: Path, relative_ref):
         self.fetcher = fetcher
@@ -63,7 +64,7 @@ class SourceFetcher:
         if key in self._memo:
             self.stats["memo_hits"] += 1
             return self._memo[key]
-        known = self.state.url_state(url)
+        known = self.state.url_state(url) if self.state is not None else None
         restore = None
         if validators is None and known is not None and known.validators and known.archive_ref:
             restore = parse_ref(self.out, known.archive_ref)
