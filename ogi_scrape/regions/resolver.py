@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from ogi_scrape.errors import NotFound, UsageError
+from ogi_scrape.hanzi import t2s_converter
 from ogi_scrape.regions.names import clean_query, short_name
 
 DATA = Path(__file__).with_name("data")
@@ -235,13 +236,6 @@ def resolve(query: str, *, level: str | None = None) -> Division:
 # ---------------------------------------------------------------- internals
 
 
-@cache
-def _t2s():
-    import opencc  # opencc-python-reimplemented, a project dependency; loaded only when needed
-
-    return opencc.OpenCC("t2s")
-
-
 def _to_simplified(text: str) -> str:
     """Portals offer a traditional-character view (cookie zh_choose); names must still resolve."""
     known = _index().chars
@@ -249,7 +243,7 @@ def _to_simplified(text: str) -> str:
         return text
     # Character by character, and only characters no current name uses: a whole-string
     # conversion would turn 乾县 into 干县.
-    return "".join(ch if ord(ch) < 0x3400 or ch in known else _t2s().convert(ch) for ch in text)
+    return "".join(ch if ord(ch) < 0x3400 or ch in known else t2s_converter().convert(ch) for ch in text)
 
 
 def _check_level(level: str | None) -> None:

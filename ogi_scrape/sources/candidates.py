@@ -31,6 +31,7 @@ from typing import Iterable
 from urllib.parse import urljoin, urlsplit
 
 from ogi_scrape.errors import NotFound, UsageError
+from ogi_scrape.hanzi import t2s_converter
 
 PATTERNS_FILE = Path(__file__).with_name("data") / "title_patterns.toml"
 BODY_KINDS = ("government", "government-office", "department", "township", "other")
@@ -68,21 +69,12 @@ _HALF = str.maketrans({"（": "(", "）": ")", "：": ":", "【": "[", "】": "]
                        "［": "[", "］": "]", "　": " "})
 
 
-@lru_cache(maxsize=1)
-def _t2s():
-    try:
-        import opencc  # opencc-python-reimplemented: pure Python, in our dependencies
-    except ImportError:  # pragma: no cover - dependency missing: titles stay as printed
-        return None
-    return opencc.OpenCC("t2s")
-
-
 def normalise_text(text: str) -> str:
     """Traditional → simplified, full-width → half-width (NFKC for digits and brackets),
     and no whitespace at all: titles wrap mid-word (…政府信息公开工作\\n年度报) and mirrors
     publish traditional copies (蓬江區…年度報告)."""
     text = unicodedata.normalize("NFKC", text or "").translate(_HALF)
-    converter = _t2s()
+    converter = t2s_converter()
     if converter is not None:
         text = converter.convert(text)
     return re.sub(r"\s+", "", text)
