@@ -13,11 +13,21 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ogi_scrape.parse import templates as T
+from ogi_scrape.parse.cells import is_clean_value_like
 from ogi_scrape.parse.structure import Group, caption_item, heading_section
-from ogi_scrape.parse.tokens import Token
-from ogi_scrape.parse.vocabulary import S2_BLOCK_ORDER, match_row, vocabulary
+from ogi_scrape.parse.textnorm import label_key
+from ogi_scrape.parse.tokens import MAX_LABEL_CHARS, Token
+from ogi_scrape.parse.vocabulary import (
+    S2_BLOCK_ORDER,
+    pick_row,
+    row_candidates,
+    vocabulary,
+)
 
 MAX_LABEL_FOR_MARKER = 16
+MAX_HEADING_TOKEN = 60    # a longer table cell is never a heading (paragraphs and text lines may be)
+MAX_CAPTION_CHARS = 30
+MAX_MARKER_PARAGRAPH = 40
 
 
 @dataclass
@@ -30,6 +40,90 @@ class RowMatch:
     order: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class LabelFacts:
+    """What the placer asks of a label text regardless of where it stands: its key, whether
+    it is a heading, caption, marker, format signature or column header, and which template
+    rows it matches. Pages print the same few hundred labels, so this is worked out once per
+    distinct text (``label_facts``) and placing a token is one dict lookup plus the
+    decisions that depend on the current section and sub-table."""
+
+    key: str
+    long: bool                    # longer than a table label (MAX_LABEL_CHARS)
+    label: bool                   # a label when printed in a table cell
+    para_label: bool              # a label when printed as a paragraph
+    heading: str | None           # section of a heading, read from the text's first 48 chars
+    caption: str | None           # 第二十条 caption item ("" when the number is lost)
+    over_marker_paragraph: bool   # too long for a marker when printed as a paragraph
+    s3_marker: bool
+    s4_marker: bool
+    s4_pair_seconds: tuple[str, ...]   # labels that make this one a section 四 marker
+    signature_hits: tuple[tuple[str, int], ...]   # (format, hits)
+    column_owners: tuple[tuple[str, str], ...]    # (format, item) per column header hit
+    s2_column_header: bool        # 信息内容 or a section 二 column header
+    s2_row: bool                  # a section 二 row label without any context
+    s2_header_columns: tuple[tuple[tuple[str, str], str], ...]   # ((format, item), column)
+    rows: dict[str, tuple]        # section → ``row_candidates``
+    s3_group: str | None          # section 三 outcome group of a subtotal row label
+    acts: bool                    # a marker, signature, column header or section 二 row
+
+
+def _label_facts(text: str) -> LabelFacts:
+    vocab = vocabulary()
+    key = label_key(text) if len(text) <= 4 * MAX_LABEL_CHARS else ""
+    marker_len = len(key) <= MAX_LABEL_FOR_MARKER * 2
+    short_key = len(key) <= MAX_LABEL_FOR_MARKER
+    s3_marker = marker_len and key.startswith(vocab.s3_markers)
+    s4_marker = short_key and key in vocab.s4_markers
+    pairs = tuple(second for first, second in vocab.s4_pairs if short_key and key == first)
+    sig_hits: tuple[tuple[str, int], ...] = ()
+    if key.startswith(vocab.any_signature) or len(key) > 8:
+        sig_hits = tuple((fmt, hits) for fmt, sigs in vocab.signatures.items()
+                         if (hits := sum(1 for sig in sigs if sig in key)))
+    owners: tuple[tuple[str, str], ...] = ()
+    col_header = key.startswith(vocab.any_col_key)
+    if col_header or len(key) > 8:
+        owners = tuple(owner for m, found in vocab.col_keys.items() if m in key for owner in found)
+    header_columns = []
+    if key and col_header:
+        for block, cols in vocab.block_columns.items():
+            for col_key, matches in cols:
+                if any(key == m or key.startswith(m) for m in matches):
+                    header_columns.append((block, col_key))
+                    break
+    rows = {sec: row_candidates(key, sec) for sec in ("s2", "s3")}
+    s2_column_header = key.startswith("信息内容") or col_header
+    s2_row = any(not needs_group for _, _, needs_group in rows["s2"])
+    return LabelFacts(
+        key=key, long=len(text) > MAX_LABEL_CHARS,
+        label=0 < len(text) <= MAX_LABEL_CHARS and not is_clean_value_like(text),
+        para_label=0 < len(text) <= MAX_LABEL_CHARS,
+        heading=heading_section(text),
+        caption=caption_item(text) if len(text) <= MAX_CAPTION_CHARS else None,
+        over_marker_paragraph=len(text) > MAX_MARKER_PARAGRAPH,
+        s3_marker=s3_marker, s4_marker=s4_marker, s4_pair_seconds=pairs,
+        signature_hits=sig_hits, column_owners=owners, s2_column_header=s2_column_header,
+        s2_row=s2_row, s2_header_columns=tuple(header_columns), rows=rows,
+        s3_group=T.s3_groups().get(key),
+        acts=bool(s3_marker or s4_marker or pairs or sig_hits or owners or s2_column_header
+                  or s2_row),
+    )
+
+
+# Label text → facts; emptied when it grows past MAX_FACTS, so a long crawl stays bounded.
+_FACTS: dict[str, LabelFacts] = {}
+MAX_FACTS = 32768
+
+
+def label_facts(text: str) -> LabelFacts:
+    facts = _FACTS.get(text)
+    if facts is None:
+        if len(_FACTS) >= MAX_FACTS:
+            _FACTS.clear()
+        facts = _FACTS[text] = _label_facts(text)
+    return facts
+
+
 class Placer:
     """First pass over a document's groups; ``matches`` holds every row with values."""
 
@@ -40,10 +134,10 @@ class Placer:
         self.sig_hits: Counter = Counter()
         self.block_hits: dict[str, Counter] = {}
         self.sections_seen: set[str] = set()
-        self.vocab = vocabulary()
         self.headers: dict[int, dict[int, str]] = {}
         self.headers_above: dict[int, dict[int, str]] = {}
         self.s2_header_order: dict[tuple[str, str], list[str]] = {}
+        self._last_row: dict[str, RowMatch] = {}   # section → its latest recognised row
 
     def _enter(self, section: str) -> None:
         if section != self.section:
@@ -51,56 +145,41 @@ class Placer:
             self.block = None
             self.sections_seen.add(section)
 
-    def _markers(self, tok: Token, group: Group) -> None:
-        key = tok.key
-        if len(key) > MAX_LABEL_FOR_MARKER * 2 or tok.paragraph and len(tok.text) > 40:
+    def _markers(self, tok: Token, facts: LabelFacts, group: Group) -> None:
+        """Marker labels open section 三 or 四 where the page prints no heading."""
+        if tok.paragraph and facts.over_marker_paragraph:
             return
-        if self.section in (None, "s1", "s2") and key.startswith(self.vocab.s3_markers):
+        if facts.s3_marker and self.section in (None, "s1", "s2"):
             self._enter("s3")
-        elif self.section in (None, "s1", "s2", "s3") and len(key) <= MAX_LABEL_FOR_MARKER:
-            if key in self.vocab.s4_markers or any(
-                    key == first and any(t.key == second for t in group.labels)
-                    for first, second in self.vocab.s4_pairs):
-                self._enter("s4")
+        elif self.section in (None, "s1", "s2", "s3") and (facts.s4_marker or any(
+                t.key == second for second in facts.s4_pair_seconds for t in group.labels)):
+            self._enter("s4")
 
-    def _starts_section_two(self, tok: Token) -> bool:
-        """Section 二's table without its heading (or under a heading we do not read, such
-        as （二）主动公开…): its column headers say so; before any heading, its row labels do."""
-        key = tok.key
-        if key.startswith("信息内容") or key.startswith(self.vocab.any_col_key):
-            return True
-        return self.section is None and match_row(tok, "s2", [], None) is not None
-
-    def _signatures(self, key: str) -> None:
+    def _signatures(self, facts: LabelFacts) -> None:
         """Count format signatures in a header label. A label may hold several headers run
         together (``信息内容 本年制发件数 …`` on one line of a PDF rendering): each counts."""
-        vocab = self.vocab
-        if key.startswith(vocab.any_signature) or len(key) > 8:
-            for fmt, sigs in vocab.signatures.items():
-                hits = sum(1 for sig in sigs if sig in key)
-                if hits:
-                    self.sig_hits[fmt] += hits
-                    if self.section == "s2" and self.block:
-                        self.block_hits.setdefault(self.block, Counter())[fmt] += hits
+        for fmt, hits in facts.signature_hits:
+            self.sig_hits[fmt] += hits
+            if self.section == "s2" and self.block:
+                self.block_hits.setdefault(self.block, Counter())[fmt] += hits
         # Column headers also tell which format a sub-table is in.
-        if self.section == "s2" and (key.startswith(vocab.any_col_key) or len(key) > 8):
-            for m, owners in vocab.col_keys.items():
-                if m in key:
-                    for fmt, item in owners:
-                        if self.block in (None, item):
-                            self.block_hits.setdefault(item, Counter())[fmt] += 1
+        if self.section == "s2":
+            for fmt, item in facts.column_owners:
+                if self.block in (None, item):
+                    self.block_hits.setdefault(item, Counter())[fmt] += 1
 
     def place(self, groups: list[Group]) -> None:
+        known = _FACTS
         for n, g in enumerate(groups):
             start = 0
             for i, tok in enumerate(g.labels):
-                sec = heading_section(tok) if (tok.paragraph or len(tok.text) <= 60 or
-                                               tok.source == "text") else None
-                if sec:
+                facts = known.get(tok.text) or label_facts(tok.text)
+                sec = facts.heading
+                if sec and (not facts.long or tok.paragraph or tok.source == "text"):
                     self._enter(sec)
                     start = i + 1
                     continue
-                item = caption_item(tok) if len(tok.text) <= 30 else None
+                item = facts.caption
                 if item is not None:
                     if self.section != "s2":
                         self._enter("s2")
@@ -111,10 +190,14 @@ class Placer:
                         self.block = S2_BLOCK_ORDER[min(pos, len(S2_BLOCK_ORDER) - 1)]
                     start = i + 1
                     continue
-                if tok.is_label:
-                    self._markers(tok, g)
-                    self._signatures(tok.key)
-                    if self.section in (None, "s1") and self._starts_section_two(tok):
+                if facts.acts and (facts.para_label if tok.paragraph else facts.label):
+                    self._markers(tok, facts, g)
+                    self._signatures(facts)
+                    # Section 二's table without its heading (or under a heading we do not
+                    # read, such as （二）主动公开…): its column headers say so; before any
+                    # heading, its row labels do.
+                    if self.section in (None, "s1") and (
+                            facts.s2_column_header or self.section is None and facts.s2_row):
                         self._enter("s2")
             if self.section == "s3" and g.html_row and not g.values:
                 self._remember_header(g)
@@ -126,18 +209,13 @@ class Placer:
         """Printed order of a section 二 sub-table's column headers, per format."""
         found: dict[tuple[str, str], list[str]] = {}
         for tok in labels:
-            key = tok.key
-            if not key or tok.paragraph or not key.startswith(self.vocab.any_col_key):
+            if tok.paragraph:
                 continue
-            for (fmt, item), cols in self.vocab.block_columns.items():
-                if self.block not in (None, item):
-                    continue
-                for col_key, matches in cols:
-                    if any(key == m or key.startswith(m) for m in matches):
-                        seq = found.setdefault((fmt, item), [])
-                        if col_key not in seq:
-                            seq.append(col_key)
-                        break
+            for block, col_key in label_facts(tok.text).s2_header_columns:
+                if self.block in (None, block[1]):
+                    seq = found.setdefault(block, [])
+                    if col_key not in seq:
+                        seq.append(col_key)
         for block, seq in found.items():
             if len(seq) >= 2:
                 self.s2_header_order.setdefault(block, seq)
@@ -162,23 +240,33 @@ class Placer:
             self.matches.append(RowMatch("s4", "s4", g, order=order))
             return
         labels = g.labels[start:]
-        prev = next((m for m in reversed(self.matches) if m.section == sec and m.row_key), None)
         for i in range(len(labels) - 1, -1, -1):
-            spec = match_row(labels[i], sec, labels[:i], prev)
+            tok = labels[i]
+            if tok.paragraph and len(tok.text) > MAX_LABEL_CHARS:
+                continue
+            candidates = label_facts(tok.text).rows[sec]
+            if not candidates:
+                continue
+            spec = pick_row(candidates, labels[:i], self._last_row.get(sec))
             if spec is None:
                 continue
             if sec == "s2":
                 self.block = spec.block
-            extra = [t for t in labels[i + 1:] if t.is_label and not t.paragraph]
+            extra = [t for t in labels[i + 1:] if not t.paragraph and label_facts(t.text).label]
             if extra:   # text printed in value cells (e.g. project names under 采购项目数量)
                 g = Group(labels=g.labels, values=extra + g.values, html_row=g.html_row)
-            self.matches.append(RowMatch(sec, spec.key, g, label=labels[i], order=order))
+            self._add(RowMatch(sec, spec.key, g, label=tok, order=order))
             return
         if sec == "s3" and labels:
-            group = T.s3_groups().get(labels[-1].key)
+            group = label_facts(labels[-1].text).s3_group
             if group:
-                self.matches.append(RowMatch(sec, f"subtotal.{group}", g, label=labels[-1], order=order))
+                self._add(RowMatch(sec, f"subtotal.{group}", g, label=labels[-1], order=order))
                 return
-        self.matches.append(RowMatch(sec, None, g, order=order))
+        self._add(RowMatch(sec, None, g, order=order))
+
+    def _add(self, match: RowMatch) -> None:
+        self.matches.append(match)
+        if match.row_key:
+            self._last_row[match.section] = match
 
 

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from ogi_scrape.parse import templates as T
+from ogi_scrape.parse.cells import is_clean_value_like
 from ogi_scrape.parse.textnorm import compact
 from ogi_scrape.parse.tokens import Line, Token
 
@@ -25,7 +26,7 @@ MAX_HEADING_CHARS = 48
 _HEADING_NUMERALS = frozenset("一二三四五六")
 
 
-@dataclass
+@dataclass(slots=True)
 class Group:
     labels: list[Token] = field(default_factory=list)
     values: list[Token] = field(default_factory=list)
@@ -35,6 +36,7 @@ class Group:
 def group_lines(lines: list[Line]) -> list[Group]:
     groups: list[Group] = []
     cur = Group()
+    seen = _VALUE_LIKE
 
     def close():
         nonlocal cur
@@ -50,7 +52,11 @@ def group_lines(lines: list[Line]) -> list[Group]:
         if line.row_boundary and len(line.tokens) >= 2:
             close()
         for tok in line.tokens:
-            if tok.value_like:
+            text = tok.text
+            like = seen.get(text)
+            if like is None:
+                like = _learn_value_like(text)
+            if like and not tok.paragraph:
                 cur.values.append(tok)
             else:
                 if cur.values:
@@ -61,19 +67,38 @@ def group_lines(lines: list[Line]) -> list[Group]:
 
 
 def _html_row_group(tokens: list[Token]) -> Group:
-    g = Group(html_row=True)
-    first_value = next((i for i, t in enumerate(tokens) if t.value_like and not t.covered), None)
-    if first_value is None:
-        g.labels = [t for t in tokens if t.text]
-        return g
-    g.labels = [t for t in tokens[:first_value] if t.text]
-    g.values = [t for t in tokens[first_value:] if not t.covered]
-    return g
+    """Labels are the cells before the first value-like cell (a rowspan cell covering this
+    row does not count: it belongs to a row above); values are the rest."""
+    seen = _VALUE_LIKE
+    for i, t in enumerate(tokens):
+        if t.covered or t.paragraph:
+            continue
+        text = t.text
+        like = seen.get(text)
+        if like is None:
+            like = _learn_value_like(text)
+        if like:
+            return Group([t for t in tokens[:i] if t.text], [t for t in tokens[i:] if not t.covered],
+                         True)
+    return Group([t for t in tokens if t.text], [], True)
 
 
-def heading_section(tok: Token) -> str | None:
-    """``二、主动公开政府信息情况`` → "s2"; None when the token is not a section heading."""
-    text = tok.text
+# Token text → value-like (as a table cell). Every page prints the same few hundred texts
+# (labels, small counts, dashes), so one dict lookup per cell replaces the classification;
+# the table is emptied when it grows past MAX_SEEN, so a long crawl stays bounded.
+_VALUE_LIKE: dict[str, bool] = {}
+MAX_SEEN = 65536
+
+
+def _learn_value_like(text: str) -> bool:
+    if len(_VALUE_LIKE) >= MAX_SEEN:
+        _VALUE_LIKE.clear()
+    like = _VALUE_LIKE[text] = is_clean_value_like(text)
+    return like
+
+
+def heading_section(text: str) -> str | None:
+    """``二、主动公开政府信息情况`` → "s2"; None when the text is not a section heading."""
     if not text or text.lstrip()[:1] not in _HEADING_NUMERALS:   # cheap reject: most tokens
         return None
     if len(text) > MAX_HEADING_CHARS:
@@ -90,11 +115,11 @@ def heading_section(tok: Token) -> str | None:
     return None
 
 
-def caption_item(tok: Token) -> str | None:
+def caption_item(text: str) -> str | None:
     """``第二十条第（五）项`` → "五"; ``第二十条第`` (number lost) → ""; else None."""
-    if "第二十" not in tok.text:    # cheap reject (also matches 第二十條 on mirror sites)
+    if "第二十" not in text:    # cheap reject (also matches 第二十條 on mirror sites)
         return None
-    c = compact(tok.text)
+    c = compact(text)
     if "第二十条" not in c or len(c) > 20:
         return None
     m = _CAPTION_RE.search(c)

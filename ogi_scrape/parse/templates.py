@@ -156,8 +156,9 @@ def section_heading_rules() -> dict[str, dict]:
     return common()["sections"]
 
 
+@lru_cache(maxsize=1)
 def s3_groups() -> dict[str, str]:
-    """label key → group key for the section 三 outcome groups (subtotal rows)."""
+    """label key → group key for the section 三 outcome groups (subtotal rows); shared, read-only."""
     return {label_key(m): g["key"] for g in common()["s3"]["groups"] for m in g["match"]}
 
 

@@ -148,30 +148,40 @@ def _without_group(key: str) -> tuple[str, str | None]:
     return key, None
 
 
-def match_row(tok: Token, section: str, context: list[Token], prev: RowMatch | None) -> RowSpec | None:
-    key = tok.key
-    if not key or tok.paragraph and len(tok.text) > 60:
-        return None
+def row_candidates(key: str, section: str) -> tuple[tuple[int, RowSpec, bool], ...]:
+    """Template rows of ``section`` that a label key hits, in catalogue order:
+    (length of the match entry, row, whether the row's group must also be in context).
+    Depends on the key alone, so the placer works it out once per distinct label."""
+    if not key:
+        return ()
     group_in_cell = None
     if section == "s3":
         key, group_in_cell = _without_group(key)
     key = _LEADING_NUMBER.sub("", key, count=1)   # "1属于国家秘密": an enumerator without its dot
     vocab = vocabulary()
     if not key.startswith(vocab.row_prefixes.get(section, ())):
-        return None
-    best: tuple[int, RowSpec] | None = None
+        return ()
+    out = []
     for m, spec in vocab.row_index.get(section, {}).get(key[:2], ()):
-        hit = key == m if spec.exact else key.startswith(m)
-        if not hit:
-            continue
-        if spec.exact and spec.group:
-            in_context = group_in_cell == spec.group or any(t.key == spec.group for t in context)
+        if key == m if spec.exact else key.startswith(m):
+            # Short exact labels (其他, 其他处理) repeat across groups: they need their group.
+            needs_group = bool(spec.exact and spec.group) and group_in_cell != spec.group
+            out.append((len(m), spec, needs_group))
+    return tuple(out)
+
+
+def pick_row(candidates: tuple[tuple[int, RowSpec, bool], ...], context: list[Token],
+             prev: RowMatch | None) -> RowSpec | None:
+    """The longest-matching candidate row; one that needs its group counts only when the
+    group label is printed before it (rowspan cell) or the previous row is a sibling."""
+    best: tuple[int, RowSpec] | None = None
+    for length, spec, needs_group in candidates:
+        if needs_group:
+            in_context = any(t.key == spec.group for t in context)
             after_sibling = prev is not None and prev.row_key is not None and \
                 prev.row_key.split(".")[0] == spec.key.split(".")[0] and prev.row_key != spec.key
             if not (in_context or after_sibling):
                 continue
-        if best is None or len(m) > best[0]:
-            best = (len(m), spec)
+        if best is None or length > best[0]:
+            best = (length, spec)
     return best[1] if best else None
-
-
