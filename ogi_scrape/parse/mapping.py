@@ -73,17 +73,30 @@ def _s2_spec(row_key: str) -> RowSpec:
     return next(s for s in catalogue()["s2"] if s.key == row_key)
 
 
-@lru_cache(maxsize=512)
-def _code_specs(section: str, row_key: str, keys: tuple, cols: tuple) -> tuple:
-    """(code, row, column, Column) for each template column of a row — built once per row kind."""
-    out = []
+@lru_cache(maxsize=1024)
+def _layout(section: str, row_key: str, template_id: str, item: str | None) -> tuple[tuple, tuple]:
+    """Column keys, and (code, row, column, Column, is money) per template column, of one row
+    kind (a section 二 row in the sub-table ``item`` of format ``template_id``); built once
+    per row kind and process, since the keys and codes only depend on the template."""
+    if section == "s3":
+        cols: tuple = T.load("gb2021").s3_columns
+        keys = tuple(c.key for c in cols)
+    elif section == "s4":
+        tpl = T.load("gb2021")
+        keys = tuple(f"{p}.{o}" for p, _ in tpl.s4_proceedings for o, _ in tpl.s4_outcomes)
+        cols = (None,) * len(keys)
+    else:
+        cols = T.load(template_id).block(item).columns
+        keys = tuple(c.key for c in cols)
+    specs = []
     for key, col in zip(keys, cols):
         if section == "s4":
             proc, outcome = key.split(".")
-            out.append((f"s4.{proc}.{outcome}", proc, outcome, col))
+            code, row, column = f"s4.{proc}.{outcome}", proc, outcome
         else:
-            out.append((f"{section}.{row_key}.{key}", row_key, key, col))
-    return tuple(out)
+            code, row, column = f"{section}.{row_key}.{key}", row_key, key
+        specs.append((code, row, column, col, col is not None and col.type == "money"))
+    return keys, tuple(specs)
 
 
 def _type_flags(cv: CellValue, col: T.Column | None, section: str, column_key: str) -> list[str]:
@@ -114,30 +127,41 @@ class _Mapper:
         self.notes: list[str] = []
         self.header_mismatch: set[str] = set()
         self._header_cache: dict[int, dict[int, str | None] | None] = {}
+        self._header_plans: dict[tuple, tuple | None] = {}
+        self._s2_blocks: dict[str | None, tuple[str, T.Block | None, str]] = {}
 
-    def _columns(self, m: RowMatch) -> tuple[list[str], list[T.Column | None]]:
+    def _columns(self, m: RowMatch) -> tuple[tuple, tuple] | None:
+        """The row's ``_layout``, or None when the detected format has no such row."""
         if m.section == "s3":
-            cols = T.load("gb2021").s3_columns
-            return [c.key for c in cols], list(cols)
+            return _layout("s3", m.row_key, "gb2021", None)
         if m.section == "s4":
-            tpl = T.load("gb2021")
-            keys = [f"{p}.{o}" for p, _ in tpl.s4_proceedings for o, _ in tpl.s4_outcomes]
-            return keys, [None] * len(keys)
+            return _layout("s4", "s4", "gb2021", None)
         spec = _s2_spec(m.row_key)
-        hits = self.placer.block_hits.get(spec.block or "", Counter())
-        fmt = hits.most_common(1)[0][0] if hits else (self.tpl.id if self.tpl else "gb2021")
-        block = T.load(fmt).block(spec.block) or (self.tpl.block(spec.block) if self.tpl else None)
+        fmt, block, source = self._s2_block(spec.block)
         if block is None:
-            return [], []
-        keys = [c.key for c in block.columns]
+            return None
+        keys, specs = _layout("s2", m.row_key, source, block.item)
         printed = self.placer.s2_header_order.get((fmt, block.item))
         if printed and printed != [k for k in keys if k in printed]:
             self.header_mismatch.add(f"s2.{m.row_key}")
             note = (f"section 二 （{block.item}）: headers printed in the order {printed}, not the "
-                    f"format's {keys}; values taken in the format's order and flagged")
+                    f"format's {list(keys)}; values taken in the format's order and flagged")
             if note not in self.notes:
                 self.notes.append(note)
-        return keys, list(block.columns)
+        return keys, specs
+
+    def _s2_block(self, item: str | None) -> tuple[str, T.Block | None, str]:
+        """(format the sub-table's headers point to, its block, the format the block was
+        taken from); the same for every row of the sub-table, so worked out once per page."""
+        found = self._s2_blocks.get(item)
+        if found is None:
+            hits = self.placer.block_hits.get(item or "", Counter())
+            fmt = hits.most_common(1)[0][0] if hits else (self.tpl.id if self.tpl else "gb2021")
+            block, source = T.load(fmt).block(item), fmt
+            if block is None and self.tpl:
+                block, source = self.tpl.block(item), self.tpl.id
+            found = self._s2_blocks[item] = (fmt, block, source)
+        return found
 
     def _header_columns(self, table: int) -> dict[int, str | None] | None:
         """Grid column → section 三 column key under the printed header of one HTML table
@@ -167,56 +191,77 @@ class _Mapper:
         self._header_cache[table] = colmap
         return colmap
 
-    def _by_header(self, m: RowMatch, cols) -> tuple[list[Token | None] | None, list[str]]:
+    def _by_header(self, m: RowMatch, keys: tuple) -> tuple[list[Token | None] | None, tuple]:
         """Section 三 columns by the printed header (HTML geometry): each template column must
         be found exactly once under its own label; cells under other header labels (e.g. 小计
         under 法人或其他组织) are left out and noted; a cell under no header refuses."""
-        values = [t for t in m.group.values if t.table is not None and t.col is not None]
-        if not values or len(values) != len(m.group.values):
-            return None, []
-        colmap = self._header_columns(values[0].table)
-        if not colmap:
-            return None, []
-        header = self.placer.headers[values[0].table]
-        found: dict[str, Token] = {}
-        extra: list[Token] = []
+        values = m.group.values
+        geometry = []
         for t in values:
-            if t.colspan <= 1:
-                key = colmap.get(t.col)
-                keys = {key} if key else set()
+            if t.table is None or t.col is None:
+                return None, ()
+            geometry.append((t.col, t.colspan))
+        if not values:
+            return None, ()
+        plan_key = (values[0].table, tuple(geometry))
+        if plan_key in self._header_plans:
+            plan = self._header_plans[plan_key]
+        else:
+            plan = self._header_plans[plan_key] = self._header_plan(values[0].table, geometry, keys)
+        if plan is None:
+            return None, ()
+        positions, how, note, extra_labels = plan
+        if note and note not in self.notes:
+            self.notes.append(note)
+        if extra_labels:
+            self.notes.append(f"s3.{m.row_key}: {extra_labels[0]} cell(s) under extra header(s) "
+                              f"{extra_labels[1]} left out")
+        return [values[j] if j is not None else None for j in positions], how
+
+    def _header_plan(self, table: int, geometry: list[tuple[int, int]], keys: tuple) -> tuple | None:
+        """``_by_header`` for one row geometry (grid column and span of each value cell) of
+        one table: (value index per template column, how, note, (extra count, their header
+        labels)), or None to refuse. Rows of a table share their geometry: worked out once."""
+        colmap = self._header_columns(table)
+        if not colmap:
+            return None
+        header = self.placer.headers[table]
+        found: dict[str, int] = {}
+        extra: list[int] = []
+        for j, (col, colspan) in enumerate(geometry):
+            if colspan <= 1:
+                key = colmap.get(col)
+                under = {key} if key else set()
             else:
-                keys = {colmap.get(c) for c in range(t.col, t.col + t.colspan)}
-                keys.discard(None)
-            if len(keys) > 1:
-                return None, []
-            if keys:
-                key = keys.pop()
+                under = {colmap.get(c) for c in range(col, col + colspan)}
+                under.discard(None)
+            if len(under) > 1:
+                return None
+            if under:
+                key = under.pop()
                 if key in found:
-                    return None, []
-                found[key] = t
-            elif not header.get(t.col):
-                return None, []
+                    return None
+                found[key] = j
+            elif not header.get(col):
+                return None
             else:
-                extra.append(t)
-        slots = [found.get(col.key) for col in cols]
-        how = ["by_header"]
-        if any(slot is None for slot in slots):
+                extra.append(j)
+        positions = tuple(found.get(key) for key in keys)
+        how: tuple = ("by_header",)
+        note = None
+        if None in positions:
             # A column the header does not print at all (a table with only 自然人 / 商业企业 /
             # 总计, templates.md C4) is not read: no cell, never a blank. A column the header
             # prints but this row has no cell under refuses the mapping.
             printed = {key for key in colmap.values() if key}
-            if any(slot is None and col.key in printed for slot, col in zip(slots, cols)) \
+            if any(pos is None and key in printed for pos, key in zip(positions, keys)) \
                     or len(found) < 2 or extra:
-                return None, []
-            how.append("columns_not_printed")
+                return None
+            how += ("columns_not_printed",)
             note = (f"section 三: the table prints only {sorted(printed)}; the other columns "
                     "are not in the report")
-            if note not in self.notes:
-                self.notes.append(note)
-        if extra:
-            self.notes.append(f"s3.{m.row_key}: {len(extra)} cell(s) under extra header(s) "
-                              f"{sorted({header.get(t.col) for t in extra})} left out")
-        return slots, how
+        extra_labels = (len(extra), sorted({header.get(geometry[j][0]) for j in extra})) if extra else None
+        return positions, how, note, extra_labels
 
     def _unreadable(self, m: RowMatch, reason: str) -> None:
         self.unreadable.append({
@@ -226,23 +271,25 @@ class _Mapper:
         })
 
     def map_row(self, m: RowMatch) -> None:
-        keys, cols = self._columns(m)
-        if not keys:
+        layout = self._columns(m)
+        if layout is None:
             self._unreadable(m, "no columns for this row in the detected format")
             return
-        slots, how = assign(m.group.values, len(keys))
+        keys, specs = layout
+        values = m.group.values
+        slots, how = assign(values, len(keys))
         if slots is None and m.section == "s3":
-            slots, how = self._by_header(m, cols)
+            slots, how = self._by_header(m, keys)
         if slots is None:
-            nvals = sum(1 for t in m.group.values if t.text)
-            cut = any(t.truncated for t in m.group.values)
+            nvals = sum(1 for t in values if t.text)
+            cut = any(t.truncated for t in values)
             reason = ("document ends inside this row" if cut else
                       f"{nvals} values for {len(keys)} columns: positions ambiguous")
             self._unreadable(m, reason)
             return
         if m.section == "s3" and "by_header" not in how and slots and m.group.html_row \
-                and m.group.values and m.group.values[0].table in self.placer.headers:
-            by_header, header_how = self._by_header(m, cols)
+                and values and values[0].table in self.placer.headers:
+            by_header, header_how = self._by_header(m, keys)
             if by_header is not None and "columns_not_printed" not in header_how \
                     and any(a is not b for a, b in zip(by_header, slots)):
                 self.header_mismatch.add(f"s3.{m.row_key}")
@@ -250,26 +297,28 @@ class _Mapper:
                         "order; values taken in the format's order and flagged")
                 if note not in self.notes:
                     self.notes.append(note)
-        row_key = "s4" if m.section == "s4" else m.row_key
+        section = m.section
+        row_key = "s4" if section == "s4" else m.row_key
         target = self.subtotals if row_key.startswith("subtotal.") else self.cells
         extra_flags = (["label_inferred"] if m.inferred else []) + \
             (["position_inferred"] if "filler_dropped" in how else []) + \
-            (["header_order_mismatch"] if f"{m.section}.{row_key}" in self.header_mismatch else [])
-        for (code, row, column, col), tok in zip(_code_specs(m.section, row_key, tuple(keys), tuple(cols)),
-                                                 slots):
-            if tok is None and "columns_not_printed" in how:
-                continue
-            text = tok.text if tok is not None else ""
+            (["header_order_mismatch"] if self.header_mismatch and
+             f"{section}.{row_key}" in self.header_mismatch else [])
+        skip_missing = "columns_not_printed" in how
+        for (code, row, column, col, money), tok in zip(specs, slots):
+            if tok is None:
+                if skip_missing:
+                    continue
+                text = ""
+            else:
+                text = tok.text
             if text.isdigit() and text.isascii() and not tok.truncated:
                 # Most cells: a plain count (or a whole-number amount), nothing to flag.
-                if col is not None and col.type == "money":
-                    cv = CellValue(text, Decimal(text), col.unit)
-                else:
-                    cv = CellValue(text, int(text))
-                flags = list(extra_flags)
+                cv = CellValue(text, Decimal(text), col.unit) if money else CellValue(text, int(text))
+                flags = [*extra_flags]
             else:
                 cv = read_clean(text)
-                if col is not None and col.type == "money" and isinstance(cv.value, int):
+                if money and isinstance(cv.value, int):
                     cv.value = Decimal(cv.value)     # money is exact decimal, whatever was printed
                 flags = list(cv.flags)
                 if col is not None and col.unit and cv.value is not None and not cv.unit:
@@ -277,7 +326,7 @@ class _Mapper:
                 if tok is not None and tok.truncated:
                     cv = CellValue(cv.raw, None, flags=["truncated"])
                     flags = ["truncated"]
-                flags += _type_flags(cv, col, m.section, column)
+                flags += _type_flags(cv, col, section, column)
                 flags += extra_flags
             prior = target.get(code)
             if prior is not None:
@@ -291,7 +340,7 @@ class _Mapper:
                     self.notes.append(f"{code}: printed twice ({prior.value.raw!r} and {cv.raw!r})")
                     prior.flags.append("conflict")
                     continue
-            target[code] = Cell(code, m.section, row, column, tok, cv, flags)
+            target[code] = Cell(code, section, row, column, tok, cv, flags)
 
     def run(self) -> None:
         matches = self.placer.matches
