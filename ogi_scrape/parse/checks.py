@@ -15,9 +15,10 @@ import tomllib
 from functools import lru_cache
 
 from ogi_scrape.parse import templates as T
-from ogi_scrape.parse.mapping import Cell
+from ogi_scrape.parse.mapping import Value
 
 UNCERTAIN_FLAGS = {"label_inferred", "position_inferred", "conflict", "header_order_mismatch"}
+WRONG_TYPE_FLAGS = frozenset({"non_integer", "negative", "unit_conflict", "text_in_numeric"})
 
 
 @lru_cache(maxsize=1)
@@ -55,7 +56,7 @@ def _expand(rule: dict, tpl: T.Template) -> list[tuple[str, list[str], list[str]
             for name, value in items]
 
 
-def _evidence(codes, cells: dict[str, Cell]) -> list[dict]:
+def _evidence(codes, cells: dict[str, Value]) -> list[dict]:
     """The cells a check used, with their printed text and where they came from."""
     out = []
     for code in codes:
@@ -63,7 +64,7 @@ def _evidence(codes, cells: dict[str, Cell]) -> list[dict]:
         if cell is None:
             out.append({"code": code, "raw": None})
         else:
-            out.append({"code": code, "raw": cell.value.raw,
+            out.append({"code": code, "raw": cell.raw,
                         "provenance": cell.token.provenance() if cell.token else None})
     return out
 
@@ -78,11 +79,11 @@ def _sum_side(codes, cells, is_total_side):
         if cell is None:
             problem = problem or f"{code} not read"
             continue
-        value = cell.value.value
+        value = cell.value
         if value is not None:
             total += value
         elif "blank" not in cell.flags:
-            problem = problem or f"{code} is not a number ({cell.value.raw!r})"
+            problem = problem or f"{code} is not a number ({cell.raw!r})"
         elif lone_total:
             problem = problem or f"{code} is blank"
         else:
@@ -94,7 +95,7 @@ def _uncertain(codes, cells) -> bool:
     return any(UNCERTAIN_FLAGS & set(cells[c].flags) for c in codes if c in cells)
 
 
-def _subtotal_instances(tpl: T.Template, subtotals: dict[str, Cell]):
+def _subtotal_instances(tpl: T.Template, subtotals: dict[str, Value]):
     """(instance, [subtotal code], [item codes]) for every printed group subtotal."""
     for code in subtotals:
         _, _, group, column = code.split(".")
@@ -104,8 +105,8 @@ def _subtotal_instances(tpl: T.Template, subtotals: dict[str, Cell]):
             yield f"{group}.{column}", [code], items
 
 
-def run_checks(template: str, year: int | None, cells: dict[str, Cell],
-               tables_found: dict[str, bool], subtotals: dict[str, Cell] | None = None) -> list[dict]:
+def run_checks(template: str, year: int | None, cells: dict[str, Value],
+               tables_found: dict[str, bool], subtotals: dict[str, Value] | None = None) -> list[dict]:
     if template not in T.FORMATS:
         return []
     tpl = T.load(template)
@@ -135,7 +136,7 @@ def run_checks(template: str, year: int | None, cells: dict[str, Cell],
 
 
 def _sum_check(rule_id: str, instance: str, left: list[str], right: list[str],
-               cells: dict[str, Cell]) -> dict:
+               cells: dict[str, Value]) -> dict:
     lsum, lblanks, lprob = _sum_side(left, cells, True)
     rsum, rblanks, rprob = _sum_side(right, cells, False)
     check = {"rule": rule_id, "instance": instance}
@@ -163,11 +164,10 @@ def _sum_check(rule_id: str, instance: str, left: list[str], right: list[str],
     return check
 
 
-def _types_check(rule: dict, cells: dict[str, Cell]) -> dict:
-    bad = [{"code": c.code, "raw": c.value.raw, "flags": c.flags,
+def _types_check(rule: dict, cells: dict[str, Value]) -> dict:
+    bad = [{"code": c.code, "raw": c.raw, "flags": c.flags,
             "provenance": c.token.provenance() if c.token else None}
-           for c in cells.values()
-           if {"non_integer", "negative", "unit_conflict", "text_in_numeric"} & set(c.flags)]
+           for c in cells.values() if c.flags and not WRONG_TYPE_FLAGS.isdisjoint(c.flags)]
     if not cells:
         return {"rule": rule["id"], "outcome": "not_assessable", "detail": "no cells read",
                 "evidence": {}}

@@ -26,27 +26,55 @@ from ogi_scrape.parse.vocabulary import RowSpec, catalogue
 
 
 @dataclass(slots=True)
-class Cell:
+class Value:
+    """One mapped cell: its code, what was printed and read, flags, and the source token.
+    The mapper creates it and the parse result publishes the same object (one record per
+    cell from mapping to output)."""
+
     code: str
     section: str
     row: str
     column: str
-    token: Token | None
-    value: CellValue
-    flags: list[str] = field(default_factory=list)
+    value: int | Decimal | None
+    raw: str
+    unit: str | None
+    flags: list[str]
+    note: str | None
+    token: object = field(default=None, repr=False)   # the source cell (parse.tokens.Token)
+
+    @property
+    def provenance(self) -> dict:
+        """Where the value was printed; built on demand (most parses never ask)."""
+        return self.token.provenance() if self.token is not None else {}
+
+    def to_dict(self) -> dict:
+        out = {"code": self.code, "section": self.section, "row": self.row, "column": self.column,
+               "value": _json_number(self.value), "raw": self.raw, "unit": self.unit,
+               "flags": self.flags, "provenance": self.provenance}
+        if isinstance(self.value, Decimal):
+            out["value_text"] = format(self.value, "f")
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+def _json_number(v):
+    if isinstance(v, Decimal):
+        return float(v)
+    return v
 
 
 @dataclass
 class Mapping:
     template: str                     # gb2019 | gb2021 | unknown
     template_basis: str
-    cells: dict[str, Cell]
+    cells: dict[str, Value]
     unreadable: list[dict]
     sections_seen: set[str]
     tables_found: dict[str, bool]
     signature_hits: dict[str, int]
     notes: list[str] = field(default_factory=list)
-    subtotals: dict[str, Cell] = field(default_factory=dict)
+    subtotals: dict[str, Value] = field(default_factory=dict)
 
 
 
@@ -121,8 +149,8 @@ class _Mapper:
     def __init__(self, placer: Placer, template: str):
         self.placer = placer
         self.tpl = T.load(template) if template in T.FORMATS else None
-        self.cells: dict[str, Cell] = {}
-        self.subtotals: dict[str, Cell] = {}
+        self.cells: dict[str, Value] = {}
+        self.subtotals: dict[str, Value] = {}
         self.unreadable: list[dict] = []
         self.notes: list[str] = []
         self.header_mismatch: set[str] = set()
@@ -314,8 +342,12 @@ class _Mapper:
                 text = tok.text
             if text.isdigit() and text.isascii() and not tok.truncated:
                 # Most cells: a plain count (or a whole-number amount), nothing to flag.
-                cv = CellValue(text, Decimal(text), col.unit) if money else CellValue(text, int(text))
+                if money:
+                    value, unit = Decimal(text), col.unit
+                else:
+                    value, unit = int(text), None
                 flags = [*extra_flags]
+                note = None
             else:
                 cv = read_clean(text)
                 if money and isinstance(cv.value, int):
@@ -328,19 +360,20 @@ class _Mapper:
                     flags = ["truncated"]
                 flags += _type_flags(cv, col, section, column)
                 flags += extra_flags
+                value, unit, note = cv.value, cv.unit, cv.note
             prior = target.get(code)
             if prior is not None:
-                if prior.value.value == cv.value:
+                if prior.value == value:
                     continue
-                if cv.value is None:       # a later blank (header or filler row) never wins
+                if value is None:       # a later blank (header or filler row) never wins
                     continue
-                if prior.value.value is None and "blank" in prior.flags and "blank" in how:
+                if prior.value is None and "blank" in prior.flags and "blank" in how:
                     pass
-                elif prior.value.value is not None:
-                    self.notes.append(f"{code}: printed twice ({prior.value.raw!r} and {cv.raw!r})")
+                elif prior.value is not None:
+                    self.notes.append(f"{code}: printed twice ({prior.raw!r} and {text!r})")
                     prior.flags.append("conflict")
                     continue
-            target[code] = Cell(code, section, row, column, tok, cv, flags)
+            target[code] = Value(code, section, row, column, value, text, unit, flags, note, tok)
 
     def run(self) -> None:
         matches = self.placer.matches
@@ -413,7 +446,8 @@ class _Mapper:
                 code = f"s4.{key}.{outcome}"
                 cv = read_clean(tok.text)
                 flags = list(cv.flags) + _type_flags(cv, None, "s4", outcome) + ["transposed"]
-                self.cells.setdefault(code, Cell(code, "s4", key, outcome, tok, cv, flags))
+                self.cells.setdefault(code, Value(code, "s4", key, outcome, cv.value, cv.raw, cv.unit,
+                                                  flags, cv.note, tok))
         if len(rows) < 3:
             self.notes.append(f"section 四 printed one row per proceeding; only {sorted(rows)} read")
         return True

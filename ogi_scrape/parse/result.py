@@ -11,45 +11,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ogi_scrape.parse import templates as T
-from ogi_scrape.parse.mapping import Cell, Mapping
+from ogi_scrape.parse.mapping import Mapping, Value
 
 PARSER_VERSION = "1.0.0"
 SECTION_NAMES = {"s2": "二 (主动公开)", "s3": "三 (依申请)", "s4": "四 (复议诉讼)"}
-
-
-@dataclass(slots=True)
-class Value:
-    code: str
-    section: str
-    row: str
-    column: str
-    value: int | Decimal | None
-    raw: str
-    unit: str | None
-    flags: list[str]
-    note: str | None
-    token: object = field(default=None, repr=False)   # the source cell (parse.tokens.Token)
-
-    @property
-    def provenance(self) -> dict:
-        """Where the value was printed; built on demand (most parses never ask)."""
-        return self.token.provenance() if self.token is not None else {}
-
-    def to_dict(self) -> dict:
-        out = {"code": self.code, "section": self.section, "row": self.row, "column": self.column,
-               "value": _json_number(self.value), "raw": self.raw, "unit": self.unit,
-               "flags": self.flags, "provenance": self.provenance}
-        if isinstance(self.value, Decimal):
-            out["value_text"] = format(self.value, "f")
-        if self.note:
-            out["note"] = self.note
-        return out
-
-
-def _json_number(v):
-    if isinstance(v, Decimal):
-        return float(v)
-    return v
 
 
 @dataclass
@@ -86,10 +51,23 @@ class ParseResult:
         }
 
 
-def _value(cell: Cell) -> Value:
-    flags = cell.flags if len(cell.flags) < 2 else sorted(set(cell.flags))
-    return Value(cell.code, cell.section, cell.row, cell.column, cell.value.value,
-                 cell.value.raw, cell.value.unit, flags, cell.value.note, cell.token)
+def _published(values) -> list[Value]:
+    """The mapped values as published: a value's flags sorted and without repeats. A new
+    list is assigned, never sorted in place: check evidence may hold the mapper's list."""
+    for v in values:
+        if len(v.flags) > 1:
+            v.flags = sorted(set(v.flags))
+    return list(values)
+
+
+def _in_template_order(cells: dict[str, Value], template: str) -> list[Value]:
+    """Cells in the format's code order, then codes the format does not define by name
+    (hybrid layouts); walking the template's codes is cheaper than sorting the cells."""
+    codes = T.load(template).codes if template in T.FORMATS else {}
+    ordered = [cells[code] for code in codes if code in cells]
+    if len(ordered) < len(cells):
+        ordered += [cells[code] for code in sorted(c for c in cells if c not in codes)]
+    return ordered
 
 
 def build_result(mapping: Mapping, checks: list[dict], *, year, org, title, source,
@@ -97,9 +75,7 @@ def build_result(mapping: Mapping, checks: list[dict], *, year, org, title, sour
     reasons: list[str] = list(extra_reasons or [])
     cells = mapping.cells
     template = mapping.template
-    order = list(T.load(template).codes) if template in T.FORMATS else []
-    rank = {c: i for i, c in enumerate(order)}
-    values = [_value(c) for c in sorted(cells.values(), key=lambda c: (rank.get(c.code, 10**6), c.code))]
+    values = _published(_in_template_order(cells, template))
     tables = mapping.tables_found
     if template == "unknown":
         if any(tables.values()):
@@ -129,18 +105,19 @@ def build_result(mapping: Mapping, checks: list[dict], *, year, org, title, sour
         if extra:
             reasons.append(f"{len(extra)} cell(s) of the other national format "
                            f"(hybrid layout): {', '.join(extra[:3])}")
-    truncated = [c for c in cells.values() if "truncated" in c.flags]
+    flagged = [c for c in cells.values() if c.flags]
+    truncated = [c for c in flagged if "truncated" in c.flags]
     if truncated:
         reasons.append(f"document ends inside the tables ({len(truncated)} cell(s) cut)")
     if mapping.unreadable:
         reasons.append(f"{len(mapping.unreadable)} table row(s) unreadable: "
                        + "; ".join(f"{u['section']}.{u['row'] or '?'}: {u['reason']}"
                                    for u in mapping.unreadable[:3]))
-    mismatched = [c for c in cells.values() if "header_order_mismatch" in c.flags]
+    mismatched = [c for c in flagged if "header_order_mismatch" in c.flags]
     if mismatched:
         reasons.append(f"{len(mismatched)} cell(s) under a header printed in another order than "
                        "the format's: column assignment uncertain")
-    conflicts = [c for c in cells.values() if "conflict" in c.flags]
+    conflicts = [c for c in flagged if "conflict" in c.flags]
     if conflicts:
         reasons.append(f"{len(conflicts)} cell(s) printed twice with different values")
     failed = [c for c in checks if c["outcome"] == "fail"]
@@ -156,4 +133,4 @@ def build_result(mapping: Mapping, checks: list[dict], *, year, org, title, sour
                        org=org, title=title, status=status, reasons=reasons, source=source,
                        tables=tables, values=values, checks=checks,
                        unreadable=mapping.unreadable, notes=mapping.notes,
-                       subtotals=[_value(c) for c in mapping.subtotals.values()])
+                       subtotals=_published(mapping.subtotals.values()))
