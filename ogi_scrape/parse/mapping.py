@@ -12,10 +12,10 @@ recorded as unreadable, with the cells we saw, and flagged.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from operator import is_not
 
 from ogi_scrape.parse import templates as T
 from ogi_scrape.parse.cells import CellValue, read_clean
@@ -183,7 +183,7 @@ class _Mapper:
         taken from); the same for every row of the sub-table, so worked out once per page."""
         found = self._s2_blocks.get(item)
         if found is None:
-            hits = self.placer.block_hits.get(item or "", Counter())
+            hits = self.placer.block_hits.get(item or "")
             fmt = hits.most_common(1)[0][0] if hits else (self.tpl.id if self.tpl else "gb2021")
             block, source = T.load(fmt).block(item), fmt
             if block is None and self.tpl:
@@ -319,7 +319,7 @@ class _Mapper:
                 and values and values[0].table in self.placer.headers:
             by_header, header_how = self._by_header(m, keys)
             if by_header is not None and "columns_not_printed" not in header_how \
-                    and any(a is not b for a, b in zip(by_header, slots)):
+                    and any(map(is_not, by_header, slots)):
                 self.header_mismatch.add(f"s3.{m.row_key}")
                 note = ("section 三: the printed header puts columns elsewhere than the format's "
                         "order; values taken in the format's order and flagged")
@@ -515,7 +515,8 @@ def map_document(lines: list[Line], year: int | None) -> Mapping:
                      f"read); format in force for {year} assumed")
     mapper = _Mapper(placer, template)
     mapper.run()
-    tables_found = {s: any(c.section == s for c in mapper.cells.values()) for s in ("s2", "s3", "s4")}
+    read = {c.section for c in mapper.cells.values()}
+    tables_found = {s: s in read for s in ("s2", "s3", "s4")}
     return Mapping(template=template, template_basis=basis, cells=mapper.cells,
                    unreadable=mapper.unreadable, sections_seen=placer.sections_seen,
                    tables_found=tables_found, signature_hits=dict(placer.sig_hits),

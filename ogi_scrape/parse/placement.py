@@ -161,12 +161,18 @@ class Placer:
         for fmt, hits in facts.signature_hits:
             self.sig_hits[fmt] += hits
             if self.section == "s2" and self.block:
-                self.block_hits.setdefault(self.block, Counter())[fmt] += hits
+                self._block_counter(self.block)[fmt] += hits
         # Column headers also tell which format a sub-table is in.
         if self.section == "s2":
             for fmt, item in facts.column_owners:
                 if self.block in (None, item):
-                    self.block_hits.setdefault(item, Counter())[fmt] += 1
+                    self._block_counter(item)[fmt] += 1
+
+    def _block_counter(self, item: str) -> Counter:
+        counter = self.block_hits.get(item)
+        if counter is None:
+            counter = self.block_hits[item] = Counter()
+        return counter
 
     def place(self, groups: list[Group]) -> None:
         known = _FACTS
