@@ -86,9 +86,9 @@ def assign(values: list[Token], ncols: int) -> tuple[list[Token | None] | None, 
         vals.pop()
     while len(vals) > ncols and not vals[0].text:
         vals.pop(0)
-    nonempty = [t for t in vals if t.text]
     if len(vals) == ncols:
         return vals, []
+    nonempty = [t for t in vals if t.text]
     if not nonempty:
         return [None] * ncols, ["blank"]
     if len(nonempty) == ncols:
@@ -125,6 +125,21 @@ def _layout(section: str, row_key: str, template_id: str, item: str | None) -> t
             code, row, column = f"{section}.{row_key}.{key}", row_key, key
         specs.append((code, row, column, col, col is not None and col.type == "money"))
     return keys, tuple(specs)
+
+
+@lru_cache(maxsize=4096)
+def _s3_column(key: str, above: str) -> str | None:
+    """Section 三 column key of a header label key (``above``: the key printed over it, or
+    ""): the lowest label, or the two lowest joined (商业 over 企业, templates.md §5.2).
+    Pure of the two keys, which repeat from table to table: worked out once per pair."""
+    for label in (key, above + key):
+        for col in T.load("gb2021").s3_columns:
+            if col.key == "other_org":      # 其他 alone: not 其他组织 / 其他结果
+                if label == "其他":
+                    return col.key
+            elif any(label == mk or label.startswith(mk) for mk in col.match):
+                return col.key
+    return None
 
 
 def _type_flags(cv: CellValue, col: T.Column | None, section: str, column_key: str) -> list[str]:
@@ -199,23 +214,8 @@ class _Mapper:
         header = self.placer.headers.get(table)
         colmap: dict[int, str | None] | None = None
         if header:
-            colmap = {}
-            s3_cols = T.load("gb2021").s3_columns
             above = self.placer.headers_above.get(table, {})
-            for c, hkey in header.items():
-                colmap[c] = None
-                # The lowest label, or the two lowest joined (商业 over 企业, templates.md §5.2).
-                for label in (hkey, above.get(c, "") + hkey):
-                    for col in s3_cols:
-                        if col.key == "other_org":      # 其他 alone: not 其他组织 / 其他结果
-                            if label == "其他":
-                                colmap[c] = col.key
-                                break
-                        elif any(label == mk or label.startswith(mk) for mk in col.match):
-                            colmap[c] = col.key
-                            break
-                    if colmap[c]:
-                        break
+            colmap = {c: _s3_column(hkey, above.get(c, "")) for c, hkey in header.items()}
         self._header_cache[table] = colmap
         return colmap
 
@@ -328,10 +328,13 @@ class _Mapper:
         section = m.section
         row_key = "s4" if section == "s4" else m.row_key
         target = self.subtotals if row_key.startswith("subtotal.") else self.cells
-        extra_flags = (["label_inferred"] if m.inferred else []) + \
-            (["position_inferred"] if "filler_dropped" in how else []) + \
-            (["header_order_mismatch"] if self.header_mismatch and
-             f"{section}.{row_key}" in self.header_mismatch else [])
+        extra_flags = []
+        if m.inferred:
+            extra_flags.append("label_inferred")
+        if "filler_dropped" in how:
+            extra_flags.append("position_inferred")
+        if self.header_mismatch and f"{section}.{row_key}" in self.header_mismatch:
+            extra_flags.append("header_order_mismatch")
         skip_missing = "columns_not_printed" in how
         for (code, row, column, col, money), tok in zip(specs, slots):
             if tok is None:
