@@ -116,8 +116,8 @@ def run_checks(template: str, year: int | None, cells: dict[str, Value],
         if kind == "subtotals":
             if subtotals:
                 both = {**cells, **subtotals}
-                out.extend(_sum_check(rule["id"], inst, left, right, both)
-                           for inst, left, right in _subtotal_instances(tpl, subtotals))
+                out += [_sum_check(rule["id"], inst, left, right, both)
+                        for inst, left, right in _subtotal_instances(tpl, subtotals)]
             continue
         if kind == "types":
             out.append(_types_check(rule, cells))
@@ -130,8 +130,8 @@ def run_checks(template: str, year: int | None, cells: dict[str, Value],
             out.append({"rule": rule["id"], "outcome": "not_assessable",
                         "detail": f"table of section {section} not read", "evidence": {}})
             continue
-        out.extend(_sum_check(rule["id"], instance, left, right, cells)
-                   for instance, left, right in _expanded(rule["id"], tpl.id))
+        out += [_sum_check(rule["id"], instance, left, right, cells)
+                for instance, left, right in _expanded(rule["id"], tpl.id)]
     return out
 
 
@@ -139,28 +139,25 @@ def _sum_check(rule_id: str, instance: str, left: list[str], right: list[str],
                cells: dict[str, Value]) -> dict:
     lsum, lblanks, lprob = _sum_side(left, cells, True)
     rsum, rblanks, rprob = _sum_side(right, cells, False)
+    blanks = lblanks + rblanks
+    if not (lprob or rprob) and lsum == rsum:
+        # Passing checks name their cells; the others also show each cell's text and origin.
+        note = f" ({blanks} blank cell(s) counted as 0)" if blanks else ""
+        return {"rule": rule_id, "instance": instance, "outcome": "pass",
+                "detail": f"{lsum} = {rsum}{note}", "evidence": {"left": list(left), "right": list(right)}}
     check = {"rule": rule_id, "instance": instance}
     if lprob or rprob:
         check.update(outcome="not_assessable", detail=lprob or rprob)
+    elif blanks:
+        # Blank may mean 0 or "not filled in" (templates.md C1 leaves the 总计 column
+        # blank in every detail row): with blanks involved, a mismatch proves nothing.
+        check.update(outcome="not_assessable",
+                     detail=f"{lsum} ≠ {rsum} with {blanks} blank cell(s): cannot tell 0 "
+                            "from not filled in")
     else:
-        blanks = lblanks + rblanks
-        note = f" ({blanks} blank cell(s) counted as 0)" if blanks else ""
-        if lsum == rsum:
-            check.update(outcome="pass", detail=f"{lsum} = {rsum}{note}")
-        elif blanks:
-            # Blank may mean 0 or "not filled in" (templates.md C1 leaves the 总计 column
-            # blank in every detail row): with blanks involved, a mismatch proves nothing.
-            check.update(outcome="not_assessable",
-                         detail=f"{lsum} ≠ {rsum} with {blanks} blank cell(s): cannot tell 0 "
-                                "from not filled in")
-        else:
-            check.update(outcome="fail", detail=f"{lsum} ≠ {rsum}",
-                         attribution="parser" if _uncertain(left + right, cells) else "source")
-    # Passing checks name their cells; the others also show each cell's text and origin.
-    if check["outcome"] == "pass":
-        check["evidence"] = {"left": list(left), "right": list(right)}
-    else:
-        check["evidence"] = {"left": _evidence(left, cells), "right": _evidence(right, cells)}
+        check.update(outcome="fail", detail=f"{lsum} ≠ {rsum}",
+                     attribution="parser" if _uncertain(left + right, cells) else "source")
+    check["evidence"] = {"left": _evidence(left, cells), "right": _evidence(right, cells)}
     return check
 
 

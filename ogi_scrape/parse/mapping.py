@@ -459,9 +459,11 @@ class _Mapper:
         """A row whose label cell is empty takes the one template row left between its
         recognised neighbours (templates.md §7: row order as tie-breaker)."""
         for sec in ("s2", "s3"):
+            sec_matches = [m for m in matches if m.section == sec]
+            if all(m.row_key for m in sec_matches):
+                continue        # every row recognised (most pages): nothing to infer
             specs = sorted(catalogue()[sec], key=lambda s: s.order)
             order = {s.key: s.order for s in specs}
-            sec_matches = [m for m in matches if m.section == sec]
             for i, m in enumerate(sec_matches):
                 if m.row_key or not any(t.text for t in m.group.values):
                     continue
@@ -501,14 +503,18 @@ def detect_template(placer: Placer, year: int | None) -> tuple[str, str]:
     return "unknown", "no format signature in the table headers"
 
 
+def _sections_read(placer: Placer) -> set[str]:
+    """Sections with at least one recognised row holding text."""
+    return {m.section for m in placer.matches if m.row_key and any(t.text for t in m.group.values)}
+
+
 def map_document(lines: list[Line], year: int | None) -> Mapping:
     groups = group_lines(lines)
     placer = Placer()
     placer.place(groups)
     template, basis = detect_template(placer, year)
-    found_sections = {m.section for m in placer.matches if m.row_key and any(t.text for t in m.group.values)}
-    if template == "unknown" and found_sections and found_sections <= {"s3", "s4"} and year \
-            and sum(placer.sig_hits.values()) == 0:
+    if template == "unknown" and year and sum(placer.sig_hits.values()) == 0 \
+            and (read := _sections_read(placer)) and read <= {"s3", "s4"}:
         # Only tables whose codes are the same in both formats were read (section 四, and
         # section 三 without its （六） rows, which would have told the format): the codes do
         # not depend on this choice; the label only says which format was in force that year.

@@ -19,6 +19,7 @@ from ogi_scrape.parse.textnorm import label_key
 from ogi_scrape.parse.tokens import MAX_LABEL_CHARS, Token
 from ogi_scrape.parse.vocabulary import (
     S2_BLOCK_ORDER,
+    RowSpec,
     pick_row,
     row_candidates,
     vocabulary,
@@ -30,7 +31,7 @@ MAX_CAPTION_CHARS = 30
 MAX_MARKER_PARAGRAPH = 40
 
 
-@dataclass
+@dataclass(slots=True)
 class RowMatch:
     section: str
     row_key: str | None
@@ -64,6 +65,7 @@ class LabelFacts:
     s2_row: bool                  # a section 二 row label without any context
     s2_header_columns: tuple[tuple[tuple[str, str], str], ...]   # ((format, item), column)
     rows: dict[str, tuple]        # section → ``row_candidates``
+    row: dict[str, RowSpec | None]   # section → the row matched whatever the context, if any
     s3_group: str | None          # section 三 outcome group of a subtotal row label
     acts: bool                    # a marker, signature, column header or section 二 row
 
@@ -92,6 +94,8 @@ def _label_facts(text: str) -> LabelFacts:
                     header_columns.append((block, col_key))
                     break
     rows = {sec: row_candidates(key, sec) for sec in ("s2", "s3")}
+    row = {sec: pick_row(found, [], None) if not any(needs for _, _, needs in found) else None
+           for sec, found in rows.items()}
     s2_column_header = key.startswith("信息内容") or col_header
     s2_row = any(not needs_group for _, _, needs_group in rows["s2"])
     return LabelFacts(
@@ -103,7 +107,7 @@ def _label_facts(text: str) -> LabelFacts:
         over_marker_paragraph=len(text) > MAX_MARKER_PARAGRAPH,
         s3_marker=s3_marker, s4_marker=s4_marker, s4_pair_seconds=pairs,
         signature_hits=sig_hits, column_owners=owners, s2_column_header=s2_column_header,
-        s2_row=s2_row, s2_header_columns=tuple(header_columns), rows=rows,
+        s2_row=s2_row, s2_header_columns=tuple(header_columns), rows=rows, row=row,
         s3_group=T.s3_groups().get(key),
         acts=bool(s3_marker or s4_marker or pairs or sig_hits or owners or s2_column_header
                   or s2_row),
@@ -178,8 +182,11 @@ class Placer:
         known = _FACTS
         for n, g in enumerate(groups):
             start = 0
+            header_at = -1      # the last label that may be a section 二 column header
             for i, tok in enumerate(g.labels):
                 facts = known.get(tok.text) or label_facts(tok.text)
+                if facts.s2_header_columns and not tok.paragraph:
+                    header_at = i
                 sec = facts.heading
                 if sec and (not facts.long or tok.paragraph or tok.source == "text"):
                     self._enter(sec)
@@ -207,7 +214,7 @@ class Placer:
                         self._enter("s2")
             if self.section == "s3" and g.html_row and not g.values:
                 self._remember_header(g)
-            if self.section == "s2":
+            if self.section == "s2" and header_at >= start:
                 self._remember_s2_header(g.labels[start:])
             self._place_row(g, start, n)
 
@@ -245,20 +252,22 @@ class Placer:
         if sec == "s4":
             self.matches.append(RowMatch("s4", "s4", g, order=order))
             return
-        labels = g.labels[start:]
+        labels = g.labels[start:] if start else g.labels
         for i in range(len(labels) - 1, -1, -1):
             tok = labels[i]
             if tok.paragraph and len(tok.text) > MAX_LABEL_CHARS:
                 continue
-            candidates = label_facts(tok.text).rows[sec]
+            facts = label_facts(tok.text)
+            candidates = facts.rows[sec]
             if not candidates:
                 continue
-            spec = pick_row(candidates, labels[:i], self._last_row.get(sec))
+            spec = facts.row[sec] or pick_row(candidates, labels[:i], self._last_row.get(sec))
             if spec is None:
                 continue
             if sec == "s2":
                 self.block = spec.block
-            extra = [t for t in labels[i + 1:] if not t.paragraph and label_facts(t.text).label]
+            extra = [t for t in labels[i + 1:] if not t.paragraph and label_facts(t.text).label] \
+                if i + 1 < len(labels) else None
             if extra:   # text printed in value cells (e.g. project names under 采购项目数量)
                 g = Group(labels=g.labels, values=extra + g.values, html_row=g.html_row)
             self._add(RowMatch(sec, spec.key, g, label=tok, order=order))

@@ -52,11 +52,13 @@ def group_lines(lines: list[Line]) -> list[Group]:
         if line.row_boundary and len(line.tokens) >= 2:
             close()
         for tok in line.tokens:
-            text = tok.text
-            like = seen.get(text)
-            if like is None:
-                like = _learn_value_like(text)
-            if like and not tok.paragraph:
+            if tok.paragraph:        # never a value (and narrative text need not be classified)
+                like = False
+            else:
+                like = seen.get(tok.text)
+                if like is None:
+                    like = _learn_value_like(tok.text)
+            if like:
                 cur.values.append(tok)
             else:
                 if cur.values:
