@@ -142,6 +142,9 @@ def _s3_column(key: str, above: str) -> str | None:
     return None
 
 
+_UNPLANNED = object()   # marks a geometry not planned yet (None is a refusal)
+
+
 def _type_flags(cv: CellValue, col: T.Column | None, section: str, column_key: str) -> list[str]:
     flags: list[str] = []
     if cv.value is None:
@@ -171,6 +174,7 @@ class _Mapper:
         self.header_mismatch: set[str] = set()
         self._header_cache: dict[int, dict[int, str | None] | None] = {}
         self._header_plans: dict[tuple, tuple | None] = {}
+        self._header_order: dict[int, list[int] | None] = {}
         self._s2_blocks: dict[str | None, tuple[str, T.Block | None, str]] = {}
 
     def _columns(self, m: RowMatch) -> tuple[tuple, tuple] | None:
@@ -219,23 +223,29 @@ class _Mapper:
         self._header_cache[table] = colmap
         return colmap
 
+    def _header_in_order(self, table: int, keys: tuple) -> list[int] | None:
+        """Grid column of each section 三 column, in the format's order, when the table's
+        header prints every column exactly once; else None. A row whose cells stand exactly
+        in these grid columns reads the same by header as by position, with nothing left
+        out: checking it by header would change nothing, so the check is skipped."""
+        if table not in self._header_order:
+            colmap = self._header_columns(table) or {}
+            where = [[c for c, key in colmap.items() if key == k] for k in keys]
+            self._header_order[table] = [c[0] for c in where] if all(len(c) == 1 for c in where) else None
+        return self._header_order[table]
+
     def _by_header(self, m: RowMatch, keys: tuple) -> tuple[list[Token | None] | None, tuple]:
         """Section 三 columns by the printed header (HTML geometry): each template column must
         be found exactly once under its own label; cells under other header labels (e.g. 小计
         under 法人或其他组织) are left out and noted; a cell under no header refuses."""
         values = m.group.values
-        geometry = []
-        for t in values:
-            if t.table is None or t.col is None:
-                return None, ()
-            geometry.append((t.col, t.colspan))
         if not values:
             return None, ()
-        plan_key = (values[0].table, tuple(geometry))
-        if plan_key in self._header_plans:
-            plan = self._header_plans[plan_key]
-        else:
-            plan = self._header_plans[plan_key] = self._header_plan(values[0].table, geometry, keys)
+        # (table, grid column, span) of each value cell: rows of a table share it.
+        geometry = tuple([(t.table, t.col, t.colspan) for t in values])
+        plan = self._header_plans.get(geometry, _UNPLANNED)
+        if plan is _UNPLANNED:
+            plan = self._header_plans[geometry] = self._header_plan(geometry, keys)
         if plan is None:
             return None, ()
         positions, how, note, extra_labels = plan
@@ -246,17 +256,20 @@ class _Mapper:
                               f"{extra_labels[1]} left out")
         return [values[j] if j is not None else None for j in positions], how
 
-    def _header_plan(self, table: int, geometry: list[tuple[int, int]], keys: tuple) -> tuple | None:
-        """``_by_header`` for one row geometry (grid column and span of each value cell) of
-        one table: (value index per template column, how, note, (extra count, their header
-        labels)), or None to refuse. Rows of a table share their geometry: worked out once."""
+    def _header_plan(self, geometry: tuple[tuple[int, int, int], ...], keys: tuple) -> tuple | None:
+        """``_by_header`` for one row geometry: (value index per template column, how, note,
+        (extra count, their header labels)), or None to refuse (also when a cell has no
+        grid position). Worked out once per geometry and page."""
+        if any(table is None or col is None for table, col, _ in geometry):
+            return None
+        table = geometry[0][0]
         colmap = self._header_columns(table)
         if not colmap:
             return None
         header = self.placer.headers[table]
         found: dict[str, int] = {}
         extra: list[int] = []
-        for j, (col, colspan) in enumerate(geometry):
+        for j, (_, col, colspan) in enumerate(geometry):
             if colspan <= 1:
                 key = colmap.get(col)
                 under = {key} if key else set()
@@ -288,7 +301,7 @@ class _Mapper:
             how += ("columns_not_printed",)
             note = (f"section 三: the table prints only {sorted(printed)}; the other columns "
                     "are not in the report")
-        extra_labels = (len(extra), sorted({header.get(geometry[j][0]) for j in extra})) if extra else None
+        extra_labels = (len(extra), sorted({header.get(geometry[j][1]) for j in extra})) if extra else None
         return positions, how, note, extra_labels
 
     def _unreadable(self, m: RowMatch, reason: str) -> None:
@@ -316,7 +329,8 @@ class _Mapper:
             self._unreadable(m, reason)
             return
         if m.section == "s3" and "by_header" not in how and slots and m.group.html_row \
-                and values and values[0].table in self.placer.headers:
+                and values and values[0].table in self.placer.headers \
+                and [t.col for t in values] != self._header_in_order(values[0].table, keys):
             by_header, header_how = self._by_header(m, keys)
             if by_header is not None and "columns_not_printed" not in header_how \
                     and any(map(is_not, by_header, slots)):
