@@ -67,7 +67,7 @@ class LabelFacts:
     rows: dict[str, tuple]        # section → ``row_candidates``
     row: dict[str, RowSpec | None]   # section → the row matched whatever the context, if any
     s3_group: str | None          # section 三 outcome group of a subtotal row label
-    acts: bool                    # a marker, signature, column header or section 二 row
+    acts: bool                    # a marker, signature or column header
 
 
 def _label_facts(text: str) -> LabelFacts:
@@ -109,8 +109,7 @@ def _label_facts(text: str) -> LabelFacts:
         signature_hits=sig_hits, column_owners=owners, s2_column_header=s2_column_header,
         s2_row=s2_row, s2_header_columns=tuple(header_columns), rows=rows, row=row,
         s3_group=T.s3_groups().get(key),
-        acts=bool(s3_marker or s4_marker or pairs or sig_hits or owners or s2_column_header
-                  or s2_row),
+        acts=bool(s3_marker or s4_marker or pairs or sig_hits or owners or s2_column_header),
     )
 
 
@@ -203,9 +202,11 @@ class Placer:
                         self.block = S2_BLOCK_ORDER[min(pos, len(S2_BLOCK_ORDER) - 1)]
                     start = i + 1
                     continue
-                if facts.acts and (facts.para_label if tok.paragraph else facts.label):
-                    self._markers(tok, facts, g)
-                    self._signatures(facts)
+                if (facts.acts or facts.s2_row and self.section is None) and \
+                        (facts.para_label if tok.paragraph else facts.label):
+                    if facts.acts:
+                        self._markers(tok, facts, g)
+                        self._signatures(facts)
                     # Section 二's table without its heading (or under a heading we do not
                     # read, such as （二）主动公开…): its column headers say so; before any
                     # heading, its row labels do.

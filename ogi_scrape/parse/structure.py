@@ -40,9 +40,9 @@ def group_lines(lines: list[Line]) -> list[Group]:
 
     def close():
         nonlocal cur
-        if cur.labels or cur.values:
+        if cur.labels or cur.values:    # an empty group is kept: no allocation per HTML row
             groups.append(cur)
-        cur = Group()
+            cur = Group()
 
     for line in lines:
         if line.kind == "row":
