@@ -26,7 +26,6 @@ from ogi_scrape.parse.vocabulary import (
 )
 
 MAX_LABEL_FOR_MARKER = 16
-MAX_HEADING_TOKEN = 60    # a longer table cell is never a heading (paragraphs and text lines may be)
 MAX_CAPTION_CHARS = 30
 MAX_MARKER_PARAGRAPH = 40
 
@@ -115,7 +114,7 @@ def _label_facts(text: str) -> LabelFacts:
 
 # Label text → facts; emptied when it grows past MAX_FACTS, so a long crawl stays bounded.
 _FACTS: dict[str, LabelFacts] = {}
-MAX_FACTS = 32768
+MAX_FACTS = 16384    # ~0.5 kB a text: at most ~8 MB
 
 
 def label_facts(text: str) -> LabelFacts:
