@@ -10,7 +10,8 @@ a template row by its last label.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
 
 from ogi_scrape.parse import templates as T
 from ogi_scrape.parse.cells import is_clean_value_like
@@ -26,6 +27,7 @@ from ogi_scrape.parse.vocabulary import (
 )
 
 MAX_LABEL_FOR_MARKER = 16
+MAX_KEYED_CHARS = 4 * MAX_LABEL_CHARS   # longer texts are narrative: no label key (Token.key)
 MAX_CAPTION_CHARS = 30
 MAX_MARKER_PARAGRAPH = 40
 
@@ -71,7 +73,7 @@ class LabelFacts:
 
 def _label_facts(text: str) -> LabelFacts:
     vocab = vocabulary()
-    key = label_key(text) if len(text) <= 4 * MAX_LABEL_CHARS else ""
+    key = label_key(text) if len(text) <= MAX_KEYED_CHARS else ""
     marker_len = len(key) <= MAX_LABEL_FOR_MARKER * 2
     short_key = len(key) <= MAX_LABEL_FOR_MARKER
     s3_marker = marker_len and key.startswith(vocab.s3_markers)
@@ -112,14 +114,23 @@ def _label_facts(text: str) -> LabelFacts:
     )
 
 
-# Label text → facts; emptied when it grows past MAX_FACTS, so a long crawl stays bounded.
+@cache    # one per section heading, and one for none
+def _narrative_facts(heading: str | None) -> LabelFacts:
+    """Facts of a text too long to have a label key: only a heading run into it can count."""
+    return replace(_label_facts(""), long=True, over_marker_paragraph=True, heading=heading)
+
+
+# Label text → facts. Only texts short enough to have a key are kept, and the table is
+# emptied when it grows past MAX_FACTS (~0.5 kB a text), so a long crawl stays bounded.
 _FACTS: dict[str, LabelFacts] = {}
-MAX_FACTS = 16384    # ~0.5 kB a text: at most ~8 MB
+MAX_FACTS = 16384
 
 
 def label_facts(text: str) -> LabelFacts:
     facts = _FACTS.get(text)
     if facts is None:
+        if len(text) > MAX_KEYED_CHARS:
+            return _narrative_facts(heading_section(text))
         if len(_FACTS) >= MAX_FACTS:
             _FACTS.clear()
         facts = _FACTS[text] = _label_facts(text)

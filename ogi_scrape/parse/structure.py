@@ -86,16 +86,20 @@ def _html_row_group(tokens: list[Token]) -> Group:
 
 
 # Token text → value-like (as a table cell). Every page prints the same few hundred texts
-# (labels, small counts, dashes), so one dict lookup per cell replaces the classification;
-# the table is emptied when it grows past MAX_SEEN, so a long crawl stays bounded.
+# (labels, small counts, dashes), so one dict lookup per cell replaces the classification.
+# Only short texts are kept and the table is emptied when it grows past MAX_SEEN, so a long
+# crawl (or a page of huge cells) stays bounded in memory.
 _VALUE_LIKE: dict[str, bool] = {}
 MAX_SEEN = 65536
+MAX_SEEN_CHARS = 60
 
 
 def _learn_value_like(text: str) -> bool:
-    if len(_VALUE_LIKE) >= MAX_SEEN:
-        _VALUE_LIKE.clear()
-    like = _VALUE_LIKE[text] = is_clean_value_like(text)
+    like = is_clean_value_like(text)
+    if len(text) <= MAX_SEEN_CHARS:
+        if len(_VALUE_LIKE) >= MAX_SEEN:
+            _VALUE_LIKE.clear()
+        _VALUE_LIKE[text] = like
     return like
 
 
