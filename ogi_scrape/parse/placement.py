@@ -249,12 +249,16 @@ class Placer:
         for tok in g.labels:
             if tok.table is None or tok.col is None:
                 continue
-            cols = self.headers.setdefault(tok.table, {})
-            above = self.headers_above.setdefault(tok.table, {})
+            if tok.table not in self.headers:
+                self.headers[tok.table] = {}
+                self.headers_above[tok.table] = {}
+            cols = self.headers[tok.table]
+            above = self.headers_above[tok.table]
+            key = tok.key
             for c in range(tok.col, tok.col + max(tok.colspan, 1)):
-                if c in cols and cols[c] != tok.key:
+                if c in cols and cols[c] != key:
                     above[c] = cols[c]      # a header split over two rows: 商业 / 企业
-                cols[c] = tok.key
+                cols[c] = key
 
     def _place_row(self, g: Group, start: int, order: int) -> None:
         sec = self.section
