@@ -16,8 +16,14 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ogi_scrape.encoding import decode
-from ogi_scrape.parse.grid import (_BLOCK_TAGS, _SKIP_TAGS, build_grid, cell_text,
-                                    spaced_text_reader)
+from ogi_scrape.parse.flatbody import CLIP, END, TABLE, flatten, paragraphs, table_lines
+from ogi_scrape.parse.grid import (
+    _BLOCK_TAGS,
+    _SKIP_TAGS,
+    build_grid,
+    cell_text,
+    spaced_text_reader,
+)
 from ogi_scrape.parse.textnorm import clean_cell
 from ogi_scrape.parse.tokens import Line, Token
 
@@ -251,23 +257,66 @@ def _drop_keep_tail(el) -> None:
 def lines_from_body(body, hidden: HiddenLines | None = None) -> list[Line]:
     """The body in document order as paragraphs and table rows.
 
-    The tree is the parser's own, so it is prepared in place rather than walked in Python
-    element by element (Word pastes put thousands of spans in a body): skipped and chrome
-    elements are stripped and hidden ones dropped (their following text kept), every block
-    boundary gets a newline written into the tree, each data table is rebuilt as a grid and
-    then replaced by a placeholder, and one libxml2 text serialisation of the body, split at
-    the newlines, gives the paragraphs between the tables.
+    The tree is the parser's own, so it is cleaned in place first: skipped and chrome
+    elements are stripped and hidden ones dropped (their following text kept). Then one
+    XSLT transform flattens the body to a string (see ``flatbody``) that is split into
+    paragraphs and data tables' cells. Anything the encoding cannot carry exactly (a page
+    printing a mark, clipped tables, cells outside rows, a failed transform) is read by the
+    reference path instead: the whole body, or just that table.
     """
-    if hidden is None or hidden.may_hide(body):
+    dropped = _clean(body, hidden)
+    flat = flatten(body)
+    if flat is None or CLIP in flat or _TABLE_MARK in flat:
+        return _lines_exact(body, hidden)
+    chunks = flat.split(TABLE)
+    tables = _data_tables(body) if len(chunks) > 1 else []
+    if len(tables) != len(chunks) - 1 or any(chunk.count(END) != 1 for chunk in chunks[1:]):
+        return _lines_exact(body, hidden)
+    lines = paragraphs(chunks[0])
+    for idx, (table, chunk) in enumerate(zip(tables, chunks[1:])):
+        encoded, _, rest = chunk.partition(END)
+        rows = None
+        if dropped or not hidden.may_hide(table):   # else: the reference path skips hidden cells
+            rows = table_lines(encoded, idx)
+        if rows is None:
+            _mark_boundaries(table)
+            rows = _table_lines(table, idx, hidden)
+        lines.extend(rows)
+        lines.extend(paragraphs(rest))
+    return lines
+
+
+def _clean(body, hidden: HiddenLines | None) -> bool:
+    """Drop hidden elements (unless ``hidden`` shows the body's source has none) and strip
+    skipped and chrome ones; True if hidden elements were searched for and dropped."""
+    dropped = hidden is None or hidden.may_hide(body)
+    if dropped:
         for el in _HIDDEN_ELEMENTS(body):
             _drop_keep_tail(el)
     etree.strip_elements(body, *sorted(_SKIP_TAGS | CHROME_TAGS), etree.Comment,
                          with_tail=False)
-    for el in body.iter(*_PARA_BOUNDARY_TAGS):
+    return dropped
+
+
+def _data_tables(body) -> list:
+    return [t for t in body.iter("table") if not _is_layout_table(t)]
+
+
+def _mark_boundaries(root) -> None:
+    """A newline at the start and end of every block element, table and cell under root."""
+    for el in root.iter(*_PARA_BOUNDARY_TAGS):
         el.text = "\n" + (el.text or "")
         el.tail = "\n" + (el.tail or "")
+
+
+def _lines_exact(body, hidden: HiddenLines | None) -> list[Line]:
+    """The reference path, element by element (the body is already cleaned): every block
+    boundary gets a newline written into the tree, each data table is rebuilt as a grid and
+    then replaced by a placeholder, and one libxml2 text serialisation of the body, split
+    at the newlines, gives the paragraphs between the tables."""
+    _mark_boundaries(body)
     tables: list[list[Line]] = []
-    for table in [t for t in body.iter("table") if not _is_layout_table(t)]:
+    for table in _data_tables(body):
         tables.append(_table_lines(table, len(tables), hidden))
         tail = table.tail
         table.clear()
@@ -358,4 +407,4 @@ def read_html(data: bytes, content_type: str | None = None) -> HtmlDocument:
                         text_head="\n".join(head_parts))
 
 
-__all__ = ["HtmlDocument", "read_html", "find_body", "lines_from_body", "cell_text"]
+__all__ = ["HtmlDocument", "cell_text", "find_body", "lines_from_body", "read_html"]
