@@ -192,10 +192,9 @@ class HiddenLines:
         self.lines: list[int] = []
         # Lower-casing a whole Chinese page costs more than the search it would save: look
         # for the spellings real pages use; an odd one (DisPlay) makes every table suspect.
-        positions = sorted(p for word in ("display", "DISPLAY", "Display")
-                           for p in self._find_all(text, word))
+        positions, hits = self._positions(text)
         if not positions:
-            if "isplay" in text or "ISPLAY" in text:
+            if hits:
                 self.everywhere = True
             return
         if "\r" in text and self._LONE_CR.search(text):   # lone CR: line counting may differ
@@ -212,11 +211,20 @@ class HiddenLines:
                 self.lines.append(line)
 
     @staticmethod
-    def _find_all(text: str, word: str):
-        pos = text.find(word)
-        while pos >= 0:
-            yield pos
-            pos = text.find(word, pos + len(word))
+    def _positions(text: str) -> tuple[list[int], int]:
+        """Where "display", "Display" or "DISPLAY" starts, and how many times "isplay" or
+        "ISPLAY" occurs: two scans of the page instead of one per spelling."""
+        positions: list[int] = []
+        hits = 0
+        for tail, heads in (("isplay", "dD"), ("ISPLAY", "D")):
+            pos = text.find(tail)
+            while pos >= 0:
+                hits += 1
+                if pos and text[pos - 1] in heads:
+                    positions.append(pos - 1)
+                pos = text.find(tail, pos + len(tail))
+        positions.sort()
+        return positions, hits
 
     def may_hide(self, table) -> bool:
         if self.everywhere:
@@ -261,24 +269,33 @@ def lines_from_body(body, hidden: HiddenLines | None = None) -> list[Line]:
     elements are stripped and hidden ones dropped (their following text kept). Then one
     XSLT transform flattens the body to a string (see ``flatbody``) that is split into
     paragraphs and data tables' cells. Anything the encoding cannot carry exactly (a page
-    printing a mark, clipped tables, cells outside rows, a failed transform) is read by the
-    reference path instead: the whole body, or just that table.
+    printing a mark, a clipped table, a failed transform) is read by the reference path
+    instead: the whole body, or just that table.
     """
     dropped = _clean(body, hidden)
     flat = flatten(body)
     if flat is None or CLIP in flat or _TABLE_MARK in flat:
         return _lines_exact(body, hidden)
     chunks = flat.split(TABLE)
-    tables = _data_tables(body) if len(chunks) > 1 else []
-    if len(tables) != len(chunks) - 1 or any(chunk.count(END) != 1 for chunk in chunks[1:]):
+    # Each table ends once; a TABLE or END printed by the page breaks that (see flatbody).
+    if any(chunk.count(END) != 1 for chunk in chunks[1:]):
+        return _lines_exact(body, hidden)
+    # Hidden elements stay only where the page's source shows none (HiddenLines), which a
+    # table in the body then shows neither; its element is needed to make sure.
+    careful = not dropped and bool(hidden.lines)
+    tables = _data_tables(body) if careful else None
+    if tables is not None and len(tables) != len(chunks) - 1:
         return _lines_exact(body, hidden)
     lines = paragraphs(chunks[0])
-    for idx, (table, chunk) in enumerate(zip(tables, chunks[1:])):
+    for idx, chunk in enumerate(chunks[1:]):
         encoded, _, rest = chunk.partition(END)
         rows = None
-        if dropped or not hidden.may_hide(table):   # else: the reference path skips hidden cells
+        if not careful or not hidden.may_hide(tables[idx]):
             rows = table_lines(encoded, idx)
         if rows is None:
+            if tables is None:
+                tables = _data_tables(body)
+            table = tables[idx]
             _mark_boundaries(table)
             rows = _table_lines(table, idx, hidden)
         lines.extend(rows)
