@@ -15,23 +15,30 @@ The encoding (the marks are private-use characters):
   exactly what the reference path reads from its newline-marked tree;
 * a *data* table (one with no nested table; a layout table is walked through like a
   ``div``) is ``\\n`` TABLE, a header, then per row (``tr``, ``thead/tr``, ``tbody/tr``,
-  ``tfoot/tr``, in document order) ROW, per cell (``td``/``th`` children) CELL, for a cell
-  with a ``colspan`` or ``rowspan`` attribute ``colspan SPAN rowspan SPAN``, then the cell's
-  text (block boundaries are newlines, folded like all whitespace by ``clean_cell``), and
-  END ``\\n``. Nothing else in a data table (captions, stray text) is written: the
-  reference path drops it too. The header is the row count, then ``,`` and each cell's
-  source line (``saxon:line-number()``, libxml2's line as lxml's ``sourceline`` reads it),
-  followed by ``s`` for a cell whose spans are written;
+  ``tfoot/tr``, in document order) ROW and per cell (``td``/``th`` children) CELL and the
+  cell's text (block boundaries are newlines, folded like all whitespace by
+  ``clean_cell``), and END ``\\n``. Nothing else in a data table (captions, stray text)
+  is written: the reference path drops it too. The header is the row count, then per cell
+  CELL, its source line (``saxon:line-number()``: libxml2's line, which lxml's
+  ``sourceline`` reads) and, for a cell with a ``colspan`` or ``rowspan`` attribute,
+  ``SPAN colspan SPAN rowspan`` (the raw values, read by ``grid.place_row``);
 * CLIP instead of a table's header and rows: more than ``MAX_ROWS`` rows or a row with
   more than ``MAX_COLS`` cells (hostile input); the body then goes to the reference path.
 
 A page may print a mark itself, or write one in a span attribute. Searching the body's
-text for marks costs as much as the transform, so the header is checked instead: a stray
-ROW changes the row count, a stray CELL the number of cells, a stray SPAN the number of
-SPAN marks (two per ``s`` in the header); a stray TABLE changes the number of tables, a
-stray END their END count, a stray CLIP sends the body to the reference path. In a
-paragraph a mark is plain text, as on the reference path. Any mismatch sends the table
-(or the body) to the reference path.
+text for marks costs as much as the transform, so the counts are checked instead: a stray
+ROW changes the row count, a stray CELL the number of CELL marks (two per cell), a stray
+SPAN in an attribute the parts of a header entry; a stray TABLE or END leaves a table
+without exactly one END, a stray CLIP sends the body to the reference path. A mark in a
+cell's or a paragraph's text is otherwise plain text, as on the reference path, except the
+two the reference path itself uses: U+E000 in a table (``grid._batch_texts`` then leaves it
+at the start of every cell of that table) and U+E001 anywhere (``htmldoc._TABLE_MARK``)
+send the table or the body to it. Any mismatch sends the table (or the body) to the
+reference path.
+
+Costs (48 bench pages, ms/page): the transform ~0.45 (of which the source lines ~0.08 and
+the span attributes ~0.05), reading the tables back ~0.45 (mostly making one ``Token`` per
+cell and folding its whitespace).
 
 The transform runs on a body the caller already cleaned (hidden elements dropped, skipped
 and chrome tags stripped), so nothing hidden or skipped is left inside a table.
@@ -79,18 +86,16 @@ _STYLESHEET = f"""\
     <xsl:otherwise>
       <xsl:value-of select="count($rows)"/>
       <xsl:for-each select="$rows/td|$rows/th">
-        <xsl:text>,</xsl:text><xsl:value-of select="saxon:line-number()"/>
-        <xsl:if test="@colspan or @rowspan"><xsl:text>s</xsl:text></xsl:if>
+        <xsl:text>{_xml_chars(CELL)}</xsl:text><xsl:value-of select="saxon:line-number()"/>
+        <xsl:if test="@colspan or @rowspan">
+          <xsl:text>{_xml_chars(SPAN)}</xsl:text><xsl:value-of select="@colspan"/>
+          <xsl:text>{_xml_chars(SPAN)}</xsl:text><xsl:value-of select="@rowspan"/>
+        </xsl:if>
       </xsl:for-each>
       <xsl:for-each select="$rows">
         <xsl:text>{_xml_chars(ROW)}</xsl:text>
         <xsl:for-each select="td|th">
-          <xsl:text>{_xml_chars(CELL)}</xsl:text>
-          <xsl:if test="@colspan or @rowspan">
-            <xsl:value-of select="@colspan"/><xsl:text>{_xml_chars(SPAN)}</xsl:text>
-            <xsl:value-of select="@rowspan"/><xsl:text>{_xml_chars(SPAN)}</xsl:text>
-          </xsl:if>
-          <xsl:apply-templates/>
+          <xsl:text>{_xml_chars(CELL)}</xsl:text><xsl:apply-templates/>
         </xsl:for-each>
       </xsl:for-each>
     </xsl:otherwise>
@@ -122,22 +127,31 @@ def paragraphs(text: str) -> list[Line]:
 
 def table_lines(encoded: str, idx: int) -> list[Line] | None:
     """A data table's rows from its encoding (between TABLE and END), or None if the
-    reference path must read it: a count that does not match (a mark printed by the page)
-    or a clipped table."""
+    reference path must read it: a count that does not match (a mark printed by the page
+    or written in a span attribute) or a clipped table."""
     if _CELL_MARK in encoded:     # the reference path's own reading of a page printing it
         return None
     head, *rows = encoded.split(ROW)
-    nrows, *lines = head.split(",")
-    spanned = head.count("s")
-    if nrows != str(len(rows)) or encoded.count(CELL) != len(lines) or \
-            encoded.count(SPAN) != 2 * spanned:
+    nrows, *cells = head.split(CELL)
+    if nrows != str(len(rows)) or encoded.count(CELL) != 2 * len(cells):
         return None
-    if spanned:
-        lines = [line.rstrip("s") for line in lines]
-    numbers = list(map(int, lines))
-    if numbers and min(numbers) <= 0:        # libxml2 knows no line: lxml says None
-        numbers = [n if n > 0 else None for n in numbers]
-    return _Table(rows, numbers, idx).read()
+    spans: list | None = None
+    if SPAN in head:
+        spans = [None] * len(cells)
+        for i, cell in enumerate(cells):
+            if SPAN in cell:
+                parts = cell.split(SPAN)
+                if len(parts) != 3:
+                    return None
+                cells[i], cs, rs = parts
+                spans[i] = (cs, rs)
+    try:
+        lines = list(map(int, cells))
+    except ValueError:
+        return None
+    if lines and min(lines) <= 0:          # libxml2 knows no line: lxml says None
+        lines = [n if n > 0 else None for n in lines]
+    return _Table(rows, lines, spans, idx).read()
 
 
 class _Table:
@@ -150,8 +164,8 @@ class _Table:
     free slot, which is what ``place_row`` does with cells without spans.
     """
 
-    def __init__(self, rows: list[str], source_lines: list, idx: int):
-        self.rows, self.source_lines, self.idx = rows, source_lines, idx
+    def __init__(self, rows: list[str], source_lines: list, spans: list | None, idx: int):
+        self.rows, self.source_lines, self.spans, self.idx = rows, source_lines, spans, idx
         self.slots: list[list] = [[] for _ in rows]
         self.reach = -1                          # the last row a rowspan reaches
         self.k = 0                               # cells read so far
@@ -160,41 +174,38 @@ class _Table:
         """None if the table is clipped."""
         out: list[Line] = []
         for r, row in enumerate(self.rows):
-            if SPAN in row:
-                placed = place_row(self.slots, r, self._spanned_cells(row), self._make)
+            if not row.isascii():       # as clean_cell does per cell: CELL is a boundary of NFKC
+                row = normalize("NFKC", row)
+            texts = row.split(CELL)
+            del texts[0]
+            spans = self.spans[self.k:self.k + len(texts)] if self.spans else None
+            if spans and any(spans):
+                cells = [(None, None, text) if sp is None else (*sp, text)
+                         for sp, text in zip(spans, texts)]
+                clipped = place_row(self.slots, r, cells, self._make)
             elif r > self.reach:
-                if row:
-                    out.append(Line(self._plain_tokens(r, row), "row", self.idx))
+                if texts:
+                    out.append(Line(self._plain_tokens(r, texts), "row", self.idx))
                 continue
             else:
-                placed = self._fill_free_slots(r, row)
-            if placed:
+                clipped = self._fill_free_slots(r, texts)
+            if clipped:
                 return None
             tokens = self._slot_tokens(r)
             if tokens:
                 out.append(Line(tokens, "row", self.idx))
         return out
 
-    def _texts(self, row: str) -> list[str]:
-        """The row's cell texts, NFKC as ``clean_cell`` would make each (no attribute values
-        in the row, and CELL is a boundary of NFKC)."""
-        if not row.isascii():
-            row = normalize("NFKC", row)
-        texts = row.split(CELL)
-        del texts[0]
-        return texts
-
-    def _plain_tokens(self, r: int, row: str) -> list[Token]:
-        texts = self._texts(row)
+    def _plain_tokens(self, r: int, texts: list[str]) -> list[Token]:
         k, lines, idx = self.k, self.source_lines, self.idx
         self.k += len(texts)
         return [Token(" ".join(text.split()), "html", lines[k + c], idx, r, c)
                 for c, text in enumerate(texts)]
 
-    def _fill_free_slots(self, r: int, row: str) -> bool:
+    def _fill_free_slots(self, r: int, texts: list[str]) -> bool:
         slots = self.slots[r]
         c, n = 0, len(slots)
-        for text in self._texts(row):
+        for text in texts:
             while c < n and slots[c] is not None:
                 c += 1
             if c >= MAX_COLS:
@@ -209,22 +220,12 @@ class _Table:
             c += 1
         return False
 
-    def _spanned_cells(self, row: str) -> list[tuple]:
-        cells = []
-        for text in row.split(CELL)[1:]:
-            if SPAN in text:
-                cs, rs, text = text.split(SPAN)
-                cells.append((cs, rs, text))
-            else:
-                cells.append((None, None, text))
-        return cells
-
     def _make(self, text: str, r: int, c: int, rowspan: int, colspan: int) -> tuple:
         if rowspan > 1:
             self.reach = max(self.reach, r + rowspan - 1)
         line = self.source_lines[self.k]
         self.k += 1
-        return (clean_cell(text), line, r, c, colspan)
+        return (" ".join(text.split()), line, r, c, colspan)
 
     def _slot_tokens(self, r: int) -> list[Token]:
         tokens: list[Token] = []
