@@ -6,6 +6,8 @@ rows that exist (``rowspan="0"`` spans to the end), rows of ``thead``/``tbody``/
 are taken in document order, and nested tables are left to the caller. Hostile input
 (``rowspan="99999999"``, a 400,000-cell row) is bounded by ``MAX_COLS``/``MAX_ROWS`` so a
 page can never make us allocate a huge grid; the table is then marked ``clipped``.
+``place_row`` is that placement, shared with the HTML front end's flattened tables
+(``flatbody``), which never build a ``Grid``.
 """
 
 from __future__ import annotations

@@ -6,6 +6,14 @@ Ganzi platform, ``.TRS_Editor``, ``<ucapcontent>``, ``#zoom``, …) and fall bac
 whole page minus obvious chrome. Inside the body, a table that contains other tables is a
 *layout* table (Luding renders the whole body as a one-column table): we walk through it
 and treat its cells as containers. Every other table is a data table, rebuilt as a grid.
+
+The body is read in C as far as possible (``lines_from_body``): after hidden, skipped and
+chrome elements are removed, one XSLT transform (``flatbody``) writes the paragraphs and
+the data tables' cells, spans and source lines into one string, which Python splits.
+The element-by-element reading the transform replaced stays as the reference path
+(``_lines_exact``, ``grid.build_grid``) for whatever that string cannot carry exactly: a
+page printing one of its marks, a clipped (hostile) table, a table whose hidden cells
+the reference path would skip. Both give the same ``Line``s (tests/test_parse_frontend.py).
 """
 
 from __future__ import annotations
@@ -16,14 +24,16 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ogi_scrape.encoding import decode
-from ogi_scrape.parse.flatbody import CLIP, END, TABLE, flatten, paragraphs, table_lines
-from ogi_scrape.parse.grid import (
-    _BLOCK_TAGS,
-    _SKIP_TAGS,
-    build_grid,
-    cell_text,
-    spaced_text_reader,
+from ogi_scrape.parse.flatbody import (
+    BOUNDARY_TAGS,
+    CLIP,
+    END,
+    TABLE,
+    flatten,
+    paragraphs,
+    table_lines,
 )
+from ogi_scrape.parse.grid import _SKIP_TAGS, build_grid, cell_text, spaced_text_reader
 from ogi_scrape.parse.textnorm import clean_cell
 from ogi_scrape.parse.tokens import Line, Token
 
@@ -243,7 +253,6 @@ class HiddenLines:
 
 
 _TABLE_MARK = "\ue001"     # private-use: XML-legal, never printed in a report
-_PARA_BOUNDARY_TAGS = (*sorted(_BLOCK_TAGS), "td", "th", "table")
 _HIDDEN_ELEMENTS = etree.XPath(
     ".//*[contains(translate(translate(@style, ' ', ''), 'DISPLAYNOE', 'displaynoe'), 'display:none')]")
 
@@ -274,14 +283,16 @@ def lines_from_body(body, hidden: HiddenLines | None = None) -> list[Line]:
     """
     dropped = _clean(body, hidden)
     flat = flatten(body)
+    # _TABLE_MARK printed by the page: the reference path drops it from paragraphs.
     if flat is None or CLIP in flat or _TABLE_MARK in flat:
         return _lines_exact(body, hidden)
     chunks = flat.split(TABLE)
     # Each table ends once; a TABLE or END printed by the page breaks that (see flatbody).
     if any(chunk.count(END) != 1 for chunk in chunks[1:]):
         return _lines_exact(body, hidden)
-    # Hidden elements stay only where the page's source shows none (HiddenLines), which a
-    # table in the body then shows neither; its element is needed to make sure.
+    # Hidden elements were kept because HiddenLines saw no display:none in the body's
+    # source lines; the reference path still searches a table HiddenLines cannot vouch
+    # for (and skips what it finds), so such a table goes to it: that takes its element.
     careful = not dropped and bool(hidden.lines)
     tables = _data_tables(body) if careful else None
     if tables is not None and len(tables) != len(chunks) - 1:
@@ -321,7 +332,7 @@ def _data_tables(body) -> list:
 
 def _mark_boundaries(root) -> None:
     """A newline at the start and end of every block element, table and cell under root."""
-    for el in root.iter(*_PARA_BOUNDARY_TAGS):
+    for el in root.iter(*BOUNDARY_TAGS):
         el.text = "\n" + (el.text or "")
         el.tail = "\n" + (el.tail or "")
 
