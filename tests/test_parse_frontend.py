@@ -142,3 +142,30 @@ def test_hidden_elements_outside_the_body_and_in_it():
     for body in (outside, inside):
         fast, exact = _both(_page(body))
         assert fast == exact
+
+
+def _random_table(rnd: random.Random) -> str:
+    spans = ["", "0", "1", "2", "3", "5", " 2x", "99999999", "x"]
+    rows = []
+    for r in range(rnd.randint(1, 9)):
+        cells = []
+        for c in range(rnd.randint(0, 6)):
+            attrs = ""
+            if rnd.random() < 0.3:
+                attrs += f' colspan="{rnd.choice(spans)}"'
+            if rnd.random() < 0.3:
+                attrs += f' rowspan="{rnd.choice(spans)}"'
+            tag = rnd.choice(["td", "td", "th"])
+            cells.append(f"<{tag}{attrs}>{r}.{c}</{tag}>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return "<table>\n" + "\n".join(rows) + "\n</table>"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_spans_place_cells_as_the_grid_does(seed):
+    """Overlapping rowspans and colspans, zero and huge spans: the flattened tables' own
+    placement (flatbody._Table) against grid.build_grid on the reference path."""
+    rnd = random.Random(seed)
+    for _ in range(200):
+        fast, exact = _both(_page(_random_table(rnd) + "<p>x</p>" + _random_table(rnd)))
+        assert fast == exact

@@ -21,7 +21,7 @@ The encoding (the marks are private-use characters):
   is written: the reference path drops it too. The header is the row count, then per cell
   CELL, its source line (``saxon:line-number()``: libxml2's line, which lxml's
   ``sourceline`` reads) and, for a cell with a ``colspan`` or ``rowspan`` attribute,
-  ``SPAN colspan SPAN rowspan`` (the raw values, read by ``grid.place_row``);
+  ``SPAN colspan SPAN rowspan`` (the raw values, read by ``grid.cell_spans``);
 * CLIP instead of a table's header and rows: more than ``MAX_ROWS`` rows or a row with
   more than ``MAX_COLS`` cells (hostile input); the body then goes to the reference path.
 
@@ -50,7 +50,13 @@ from unicodedata import normalize
 
 from lxml import etree
 
-from ogi_scrape.parse.grid import _BLOCK_TAGS, _CELL_MARK, MAX_COLS, MAX_ROWS, place_row
+from ogi_scrape.parse.grid import (
+    _BLOCK_TAGS,
+    _CELL_MARK,
+    MAX_COLS,
+    MAX_ROWS,
+    cell_spans,
+)
 from ogi_scrape.parse.textnorm import clean_cell
 from ogi_scrape.parse.tokens import Line, Token
 
@@ -155,20 +161,23 @@ def table_lines(encoded: str, idx: int) -> list[Line] | None:
 
 
 class _Table:
-    """The rows of one encoded table as ``Line``s, cells placed as ``grid.build_grid`` places
-    them and taken from the slots as the reference path takes them from its grid.
+    """The rows of one encoded table as ``Line``s: cells placed as ``grid.build_grid`` places
+    them (spans read by the same ``grid.cell_spans``) and tokens taken as the reference path
+    takes them from its grid, in one pass per row, without building the grid.
 
     A row no rowspan reaches and without spans of its own is its cells in order, one slot
-    each: its tokens come straight from the texts. A row with spans of its own is placed by
-    ``grid.place_row``; a row without, but reached by a rowspan, gives each cell the next
-    free slot, which is what ``place_row`` does with cells without spans.
+    each. Any other row walks its slots left to right: a slot a rowspan from above holds
+    gives that cell's (covered) token, the others take the row's cells in turn. As in the
+    grid, a cell fills only the free slots of its columns, and the same cell in adjacent
+    slots gives one token. Only the slots of rows below are written (rowspans); a row's own
+    slots are never read again.
     """
 
     def __init__(self, rows: list[str], source_lines: list, spans: list | None, idx: int):
         self.rows, self.source_lines, self.spans, self.idx = rows, source_lines, spans, idx
-        self.slots: list[list] = [[] for _ in rows]
-        self.reach = -1                          # the last row a rowspan reaches
-        self.k = 0                               # cells read so far
+        self.slots: list[list] = [[] for _ in rows]   # per row: (text, line, row, col, colspan)
+        self.reach = -1                               # the last row a rowspan reaches
+        self.k = 0                                    # cells read so far
 
     def read(self) -> list[Line] | None:
         """None if the table is clipped."""
@@ -179,19 +188,12 @@ class _Table:
             texts = row.split(CELL)
             del texts[0]
             spans = self.spans[self.k:self.k + len(texts)] if self.spans else None
-            if spans and any(spans):
-                cells = [(None, None, text) if sp is None else (*sp, text)
-                         for sp, text in zip(spans, texts)]
-                clipped = place_row(self.slots, r, cells, self._make)
-            elif r > self.reach:
-                if texts:
-                    out.append(Line(self._plain_tokens(r, texts), "row", self.idx))
-                continue
+            if spans and any(spans) or r <= self.reach:
+                tokens = self._placed_tokens(r, texts, spans)
+                if tokens is None:
+                    return None
             else:
-                clipped = self._fill_free_slots(r, texts)
-            if clipped:
-                return None
-            tokens = self._slot_tokens(r)
+                tokens = self._plain_tokens(r, texts)
             if tokens:
                 out.append(Line(tokens, "row", self.idx))
         return out
@@ -202,40 +204,61 @@ class _Table:
         return [Token(" ".join(text.split()), "html", lines[k + c], idx, r, c)
                 for c, text in enumerate(texts)]
 
-    def _fill_free_slots(self, r: int, texts: list[str]) -> bool:
-        slots = self.slots[r]
-        c, n = 0, len(slots)
-        for text in texts:
-            while c < n and slots[c] is not None:
-                c += 1
-            if c >= MAX_COLS:
-                return True
-            cell = (" ".join(text.split()), self.source_lines[self.k], r, c, 1)
-            self.k += 1
-            if c < n:
-                slots[c] = cell
-            else:
-                slots.append(cell)
-                n += 1
-            c += 1
-        return False
-
-    def _make(self, text: str, r: int, c: int, rowspan: int, colspan: int) -> tuple:
-        if rowspan > 1:
-            self.reach = max(self.reach, r + rowspan - 1)
-        line = self.source_lines[self.k]
-        self.k += 1
-        return (" ".join(text.split()), line, r, c, colspan)
-
-    def _slot_tokens(self, r: int) -> list[Token]:
+    def _placed_tokens(self, r: int, texts: list[str], spans: list | None) -> list[Token] | None:
+        slots, idx, lines, k = self.slots[r], self.idx, self.source_lines, self.k
+        held = len(slots)
         tokens: list[Token] = []
         prev = None
-        for slot in self.slots[r]:
-            # A cell fills a contiguous run of one row's slots: comparing with the previous
-            # slot is enough to take each cell once.
-            if slot is None or slot is prev:
+        c = 0
+        for i, (text, span) in enumerate(zip(texts, spans or [None] * len(texts))):
+            while c < held and slots[c] is not None:
+                slot = slots[c]
+                if slot is not prev:
+                    prev = slot
+                    tokens.append(Token(slot[0], "html", slot[1], idx, r, slot[3], slot[4], True))
+                c += 1
+            if c >= MAX_COLS:
+                return None
+            if span is None:                                # most cells: one slot
+                tokens.append(Token(" ".join(text.split()), "html", lines[k + i], idx, r, c))
+                prev = None
+                c += 1
                 continue
-            prev = slot
-            text, line, origin, c, colspan = slot
-            tokens.append(Token(text, "html", line, self.idx, r, c, colspan, origin != r))
+            colspan, rowspan = cell_spans(*span, r, len(self.rows))
+            end = c + colspan
+            if end > MAX_COLS:
+                return None
+            cell = (" ".join(text.split()), lines[k + i], r, c, colspan)
+            prev = cell
+            tokens.append(Token(cell[0], "html", cell[1], idx, r, c, colspan))
+            for cc in range(c + 1, min(end, held)):        # columns a rowspan may hold
+                slot = slots[cc]
+                if slot is None:
+                    slot = cell
+                if slot is not prev:
+                    prev = slot
+                    tokens.append(Token(slot[0], "html", slot[1], idx, r, slot[3], slot[4],
+                                        slot is not cell))
+            if end > held and prev is not cell:            # the cell again, after a held column
+                prev = cell
+                tokens.append(Token(cell[0], "html", cell[1], idx, r, c, colspan))
+            if rowspan > 1:
+                self._hold(cell, r + 1, r + rowspan, c, colspan)
+            c = end
+        self.k += len(texts)
+        for slot in slots[c:]:
+            if slot is not None and slot is not prev:
+                prev = slot
+                tokens.append(Token(slot[0], "html", slot[1], idx, r, slot[3], slot[4], True))
         return tokens
+
+    def _hold(self, cell: tuple, first: int, end: int, c: int, colspan: int) -> None:
+        """A rowspan: the cell takes the free slots of its columns in rows first..end-1."""
+        self.reach = max(self.reach, end - 1)
+        for rr in range(first, end):
+            target = self.slots[rr]
+            if len(target) < c + colspan:
+                target.extend([None] * (c + colspan - len(target)))
+            for cc in range(c, c + colspan):
+                if target[cc] is None:
+                    target[cc] = cell

@@ -6,14 +6,11 @@ rows that exist (``rowspan="0"`` spans to the end), rows of ``thead``/``tbody``/
 are taken in document order, and nested tables are left to the caller. Hostile input
 (``rowspan="99999999"``, a 400,000-cell row) is bounded by ``MAX_COLS``/``MAX_ROWS`` so a
 page can never make us allocate a huge grid; the table is then marked ``clipped``.
-``place_row`` is that placement, shared with the HTML front end's flattened tables
-(``flatbody``), which never build a ``Grid``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -170,51 +167,16 @@ def _batch_texts(table, trs: list, tds: list) -> list[str] | None:
     return [clean_cell(p) for p in parts[1:]]
 
 
-def place_row(rows: list[list], r: int, cells: Iterable[tuple[str | None, str | None, object]],
-              make: Callable[[object, int, int, int, int], object]) -> bool:
-    """Place row ``r``'s cells into the slot lists ``rows`` (rows below get the slots its
-    rowspans cover); True if the table had to be clipped.
-
-    Each cell comes as its raw ``colspan`` and ``rowspan`` attribute values (None when
-    absent) and a payload; ``make(payload, row, col, rowspan, colspan)`` gives the object
-    put in the cell's slots. Cells are taken until the row is ``MAX_COLS`` wide, so a lazy
-    ``cells`` is never read further. Shared by ``build_grid`` and the HTML front end's
-    flattened tables (``flatbody``), so both place cells exactly alike.
-    """
-    nrows = len(rows)
-    slots = rows[r]
-    c = 0
-    clipped = False
-    for cs, rs, payload in cells:
-        while c < len(slots) and slots[c] is not None:
-            c += 1
-        if c >= MAX_COLS:
-            return True
-        if cs is None and rs is None:        # most cells: 1x1, and c < MAX_COLS
-            colspan = rowspan = 1
-        else:
-            colspan = 1 if cs is None else min(max(_span(cs), 1), MAX_COLSPAN)
-            rowspan = 1 if rs is None else _span(rs)
-            if rowspan == 0:
-                rowspan = nrows - r
-            rowspan = max(1, min(rowspan, nrows - r))
-            if c + colspan > MAX_COLS:
-                clipped = True
-                colspan = MAX_COLS - c
-        cell = make(payload, r, c, rowspan, colspan)
-        if rowspan == 1 and colspan == 1 and c == len(slots):   # most cells
-            slots.append(cell)
-            c += 1
-            continue
-        for rr in range(r, r + rowspan):
-            target = rows[rr]
-            if len(target) < c + colspan:
-                target.extend([None] * (c + colspan - len(target)))
-            for cc in range(c, c + colspan):
-                if target[cc] is None:
-                    target[cc] = cell
-        c += colspan
-    return clipped
+def cell_spans(cs: str | None, rs: str | None, r: int, nrows: int) -> tuple[int, int]:
+    """A cell's colspan and rowspan from its raw attributes (None when absent), for a cell
+    of row ``r`` of ``nrows``: colspan 1..MAX_COLSPAN, rowspan 1..the rows left (0: all).
+    Shared with the HTML front end's flattened tables (``flatbody``), which place cells as
+    ``build_grid`` does without building a grid."""
+    colspan = 1 if cs is None else min(max(_span(cs), 1), MAX_COLSPAN)
+    rowspan = 1 if rs is None else _span(rs)
+    if rowspan == 0:
+        rowspan = nrows - r
+    return colspan, max(1, min(rowspan, nrows - r))
 
 
 def build_grid(table: etree._Element, text_of=cell_text, *, batch: bool = False) -> Grid:
@@ -223,22 +185,45 @@ def build_grid(table: etree._Element, text_of=cell_text, *, batch: bool = False)
     trs = table_rows(table)
     clipped = len(trs) > MAX_ROWS
     trs = trs[:MAX_ROWS]
-    rows: list[list[GridCell | None]] = [[] for _ in trs]
+    nrows = len(trs)
+    rows: list[list[GridCell | None]] = [[] for _ in range(nrows)]
     cells: list[GridCell] = []
     tds: list = []
-
-    def make(td, r: int, c: int, rowspan: int, colspan: int) -> GridCell:
-        cell = GridCell(text="" if batch else text_of(td), row=r, col=c, rowspan=rowspan,
-                        colspan=colspan, line=td.sourceline, header=(td.tag == "th"))
-        cells.append(cell)
-        tds.append(td)
-        return cell
-
+    ncols = 0
     for r, tr in enumerate(trs):
-        # comments and PIs have a non-str tag
-        row = ((td.get("colspan"), td.get("rowspan"), td) for td in tr if td.tag in ("td", "th"))
-        clipped = place_row(rows, r, row, make) or clipped
-    ncols = max((len(slots) for slots in rows), default=0)
+        slots = rows[r]
+        c = 0
+        for td in tr:
+            tag = td.tag
+            if tag != "td" and tag != "th":      # comments and PIs have a non-str tag
+                continue
+            while c < len(slots) and slots[c] is not None:
+                c += 1
+            if c >= MAX_COLS:
+                clipped = True
+                break
+            colspan, rowspan = cell_spans(td.get("colspan"), td.get("rowspan"), r, nrows)
+            if c + colspan > MAX_COLS:
+                clipped = True
+                colspan = MAX_COLS - c
+            cell = GridCell(text="" if batch else text_of(td), row=r, col=c, rowspan=rowspan,
+                            colspan=colspan, line=td.sourceline, header=(tag == "th"))
+            cells.append(cell)
+            if batch:
+                tds.append(td)
+            if rowspan == 1 and colspan == 1 and c == len(slots):   # most cells
+                slots.append(cell)
+                c += 1
+                continue
+            for rr in range(r, r + rowspan):
+                target = rows[rr]
+                if len(target) < c + colspan:
+                    target.extend([None] * (c + colspan - len(target)))
+                for cc in range(c, c + colspan):
+                    if target[cc] is None:
+                        target[cc] = cell
+            c += colspan
+        ncols = max(ncols, len(slots))
     for slots in rows:
         if len(slots) < ncols:
             slots.extend([None] * (ncols - len(slots)))
