@@ -167,6 +167,18 @@ def _batch_texts(table, trs: list, tds: list) -> list[str] | None:
     return [clean_cell(p) for p in parts[1:]]
 
 
+def cell_spans(cs: str | None, rs: str | None, r: int, nrows: int) -> tuple[int, int]:
+    """A cell's colspan and rowspan from its raw attributes (None when absent), for a cell
+    of row ``r`` of ``nrows``: colspan 1..MAX_COLSPAN, rowspan 1..the rows left (0: all).
+    Shared with the HTML front end's flattened tables (``flatbody``), which place cells as
+    ``build_grid`` does without building a grid."""
+    colspan = 1 if cs is None else min(max(_span(cs), 1), MAX_COLSPAN)
+    rowspan = 1 if rs is None else _span(rs)
+    if rowspan == 0:
+        rowspan = nrows - r
+    return colspan, max(1, min(rowspan, nrows - r))
+
+
 def build_grid(table: etree._Element, text_of=cell_text, *, batch: bool = False) -> Grid:
     """``batch=True``: cell texts from one serialisation (see ``_batch_texts``); it mutates
     the table, so only for a table ``spaced_text_reader`` prepared."""
@@ -190,12 +202,7 @@ def build_grid(table: etree._Element, text_of=cell_text, *, batch: bool = False)
             if c >= MAX_COLS:
                 clipped = True
                 break
-            cs, rs = td.get("colspan"), td.get("rowspan")
-            colspan = 1 if cs is None else min(max(_span(cs), 1), MAX_COLSPAN)
-            rowspan = 1 if rs is None else _span(rs)
-            if rowspan == 0:
-                rowspan = nrows - r
-            rowspan = max(1, min(rowspan, nrows - r))
+            colspan, rowspan = cell_spans(td.get("colspan"), td.get("rowspan"), r, nrows)
             if c + colspan > MAX_COLS:
                 clipped = True
                 colspan = MAX_COLS - c

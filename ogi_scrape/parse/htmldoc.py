@@ -6,6 +6,14 @@ Ganzi platform, ``.TRS_Editor``, ``<ucapcontent>``, ``#zoom``, …) and fall bac
 whole page minus obvious chrome. Inside the body, a table that contains other tables is a
 *layout* table (Luding renders the whole body as a one-column table): we walk through it
 and treat its cells as containers. Every other table is a data table, rebuilt as a grid.
+
+The body is read in C as far as possible (``lines_from_body``): after hidden, skipped and
+chrome elements are removed, one XSLT transform (``flatbody``) writes the paragraphs and
+the data tables' cells, spans and source lines into one string, which Python splits.
+The element-by-element reading the transform replaced stays as the reference path
+(``_lines_exact``, ``grid.build_grid``) for whatever that string cannot carry exactly: a
+page printing one of its marks, a clipped (hostile) table, a table whose hidden cells
+the reference path would skip. Both give the same ``Line``s (tests/test_parse_frontend.py).
 """
 
 from __future__ import annotations
@@ -16,8 +24,16 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ogi_scrape.encoding import decode
-from ogi_scrape.parse.grid import (_BLOCK_TAGS, _SKIP_TAGS, build_grid, cell_text,
-                                    spaced_text_reader)
+from ogi_scrape.parse.flatbody import (
+    BOUNDARY_TAGS,
+    CLIP,
+    END,
+    TABLE,
+    flatten,
+    paragraphs,
+    table_lines,
+)
+from ogi_scrape.parse.grid import _SKIP_TAGS, build_grid, cell_text, spaced_text_reader
 from ogi_scrape.parse.textnorm import clean_cell
 from ogi_scrape.parse.tokens import Line, Token
 
@@ -186,10 +202,9 @@ class HiddenLines:
         self.lines: list[int] = []
         # Lower-casing a whole Chinese page costs more than the search it would save: look
         # for the spellings real pages use; an odd one (DisPlay) makes every table suspect.
-        positions = sorted(p for word in ("display", "DISPLAY", "Display")
-                           for p in self._find_all(text, word))
+        positions, hits = self._positions(text)
         if not positions:
-            if "isplay" in text or "ISPLAY" in text:
+            if hits:
                 self.everywhere = True
             return
         if "\r" in text and self._LONE_CR.search(text):   # lone CR: line counting may differ
@@ -206,11 +221,20 @@ class HiddenLines:
                 self.lines.append(line)
 
     @staticmethod
-    def _find_all(text: str, word: str):
-        pos = text.find(word)
-        while pos >= 0:
-            yield pos
-            pos = text.find(word, pos + len(word))
+    def _positions(text: str) -> tuple[list[int], int]:
+        """Where "display", "Display" or "DISPLAY" starts, and how many times "isplay" or
+        "ISPLAY" occurs: two scans of the page instead of one per spelling."""
+        positions: list[int] = []
+        hits = 0
+        for tail, heads in (("isplay", "dD"), ("ISPLAY", "D")):
+            pos = text.find(tail)
+            while pos >= 0:
+                hits += 1
+                if pos and text[pos - 1] in heads:
+                    positions.append(pos - 1)
+                pos = text.find(tail, pos + len(tail))
+        positions.sort()
+        return positions, hits
 
     def may_hide(self, table) -> bool:
         if self.everywhere:
@@ -229,7 +253,6 @@ class HiddenLines:
 
 
 _TABLE_MARK = "\ue001"     # private-use: XML-legal, never printed in a report
-_PARA_BOUNDARY_TAGS = (*sorted(_BLOCK_TAGS), "td", "th", "table")
 _HIDDEN_ELEMENTS = etree.XPath(
     ".//*[contains(translate(translate(@style, ' ', ''), 'DISPLAYNOE', 'displaynoe'), 'display:none')]")
 
@@ -251,23 +274,77 @@ def _drop_keep_tail(el) -> None:
 def lines_from_body(body, hidden: HiddenLines | None = None) -> list[Line]:
     """The body in document order as paragraphs and table rows.
 
-    The tree is the parser's own, so it is prepared in place rather than walked in Python
-    element by element (Word pastes put thousands of spans in a body): skipped and chrome
-    elements are stripped and hidden ones dropped (their following text kept), every block
-    boundary gets a newline written into the tree, each data table is rebuilt as a grid and
-    then replaced by a placeholder, and one libxml2 text serialisation of the body, split at
-    the newlines, gives the paragraphs between the tables.
+    The tree is the parser's own, so it is cleaned in place first: skipped and chrome
+    elements are stripped and hidden ones dropped (their following text kept). Then one
+    XSLT transform flattens the body to a string (see ``flatbody``) that is split into
+    paragraphs and data tables' cells. Anything the encoding cannot carry exactly (a page
+    printing a mark, a clipped table, a failed transform) is read by the reference path
+    instead: the whole body, or just that table.
     """
-    if hidden is None or hidden.may_hide(body):
+    dropped = _clean(body, hidden)
+    flat = flatten(body)
+    # _TABLE_MARK printed by the page: the reference path drops it from paragraphs.
+    if flat is None or CLIP in flat or _TABLE_MARK in flat:
+        return _lines_exact(body, hidden)
+    chunks = flat.split(TABLE)
+    # Each table ends once; a TABLE or END printed by the page breaks that (see flatbody).
+    if any(chunk.count(END) != 1 for chunk in chunks[1:]):
+        return _lines_exact(body, hidden)
+    # Hidden elements were kept because HiddenLines saw no display:none in the body's
+    # source lines; the reference path still searches a table HiddenLines cannot vouch
+    # for (and skips what it finds), so such a table goes to it: that takes its element.
+    careful = not dropped and bool(hidden.lines)
+    tables = _data_tables(body) if careful else None
+    if tables is not None and len(tables) != len(chunks) - 1:
+        return _lines_exact(body, hidden)
+    lines = paragraphs(chunks[0])
+    for idx, chunk in enumerate(chunks[1:]):
+        encoded, _, rest = chunk.partition(END)
+        rows = None
+        if not careful or not hidden.may_hide(tables[idx]):
+            rows = table_lines(encoded, idx)
+        if rows is None:
+            if tables is None:
+                tables = _data_tables(body)
+            table = tables[idx]
+            _mark_boundaries(table)
+            rows = _table_lines(table, idx, hidden)
+        lines.extend(rows)
+        lines.extend(paragraphs(rest))
+    return lines
+
+
+def _clean(body, hidden: HiddenLines | None) -> bool:
+    """Drop hidden elements (unless ``hidden`` shows the body's source has none) and strip
+    skipped and chrome ones; True if hidden elements were searched for and dropped."""
+    dropped = hidden is None or hidden.may_hide(body)
+    if dropped:
         for el in _HIDDEN_ELEMENTS(body):
             _drop_keep_tail(el)
     etree.strip_elements(body, *sorted(_SKIP_TAGS | CHROME_TAGS), etree.Comment,
                          with_tail=False)
-    for el in body.iter(*_PARA_BOUNDARY_TAGS):
+    return dropped
+
+
+def _data_tables(body) -> list:
+    return [t for t in body.iter("table") if not _is_layout_table(t)]
+
+
+def _mark_boundaries(root) -> None:
+    """A newline at the start and end of every block element, table and cell under root."""
+    for el in root.iter(*BOUNDARY_TAGS):
         el.text = "\n" + (el.text or "")
         el.tail = "\n" + (el.tail or "")
+
+
+def _lines_exact(body, hidden: HiddenLines | None) -> list[Line]:
+    """The reference path, element by element (the body is already cleaned): every block
+    boundary gets a newline written into the tree, each data table is rebuilt as a grid and
+    then replaced by a placeholder, and one libxml2 text serialisation of the body, split
+    at the newlines, gives the paragraphs between the tables."""
+    _mark_boundaries(body)
     tables: list[list[Line]] = []
-    for table in [t for t in body.iter("table") if not _is_layout_table(t)]:
+    for table in _data_tables(body):
         tables.append(_table_lines(table, len(tables), hidden))
         tail = table.tail
         table.clear()
@@ -358,4 +435,4 @@ def read_html(data: bytes, content_type: str | None = None) -> HtmlDocument:
                         text_head="\n".join(head_parts))
 
 
-__all__ = ["HtmlDocument", "read_html", "find_body", "lines_from_body", "cell_text"]
+__all__ = ["HtmlDocument", "cell_text", "find_body", "lines_from_body", "read_html"]
