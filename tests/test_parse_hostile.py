@@ -404,3 +404,22 @@ def test_a_page_cut_in_its_last_cell_flags_that_cell_truncated(where):
     assert last.value is None and last.flags == ["truncated"]
     assert result.status == "partial"
     assert any("document ends inside the tables" in r for r in result.reasons)
+
+
+def test_utf8_page_behind_a_gbk_meta_is_read_as_utf8(report):
+    """A strict UTF-8 page goes to libxml2 as bytes: its lying charset must not win there."""
+    page = G.render_html(report, random.Random(5), G.Style()).replace("charset=utf-8", "charset=gbk")
+    result = timed_parse(page.encode("utf-8"), name="utf8-behind-gbk.html")
+    assert result.source["encoding"] == "utf-8"
+    assert result.status == "ok", result.reasons
+    assert result.value_map() == report.values
+
+
+def test_parsing_in_threads_gives_each_thread_its_own_parser(report):
+    from concurrent.futures import ThreadPoolExecutor
+
+    pages = [G.render_html(report, random.Random(seed), G.Style.random(random.Random(seed))).encode()
+             for seed in range(8)]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda data: parse_bytes(data, name="t.html"), pages * 3))
+    assert all(r.status == "ok" and r.value_map() == report.values for r in results)

@@ -19,6 +19,7 @@ the reference path would skip. Both give the same ``Line``s (tests/test_parse_fr
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 
 from lxml import etree
@@ -77,25 +78,50 @@ class HtmlDocument:
     text_head: str          # the first few thousand characters of body text (year/org hints)
 
 
+_PARSER_OPTIONS = {"recover": True, "huge_tree": False, "no_network": True, "remove_comments": True}
+_parsers = threading.local()     # lxml parsers must not be shared between threads
+_STRICT_SOURCES = ("header", "meta", "utf-8")    # decode() read every byte, nothing replaced
+
+
+def _parser(encoding: str | None):
+    """This thread's parser for ``encoding`` (None: parse a str), built once: building one
+    per page cost more than the lookup."""
+    cache = _parsers.__dict__
+    parser = cache.get(encoding)
+    if parser is None:
+        parser = cache[encoding] = etree.HTMLParser(encoding=encoding, **_PARSER_OPTIONS)
+    return parser
+
+
 def _parse_tree(data: bytes, content_type: str | None):
     """The page as a plain libxml2 tree.
 
     A plain ``etree.HTMLParser``, not ``lxml.html``'s: the latter calls a Python lookup
     for every element Python touches to give it HtmlElement methods we do not use, which
     cost as much as the rest of the tree walk.
+
+    A page ``decode`` read as strict UTF-8 is handed to libxml2 as its own bytes, with the
+    encoding forced (a lying ``<meta charset>`` is ignored, as ``decode`` ignored it):
+    handing over the decoded str made lxml convert it back, a fifth of the parse. Any other
+    page (GB18030, bytes replaced, NULs, an XML declaration) is parsed from the decoded str,
+    so libxml2 never applies a decoding of its own that could differ from ours.
     """
     decoded = decode(data, content_type)
-    text = _XML_DECL.sub("", decoded.text, count=1)
-    if "\x00" in text:
-        text = text.replace("\x00", "")
-    parser = etree.HTMLParser(recover=True, huge_tree=False, no_network=True,
-                              remove_comments=True)
+    text = decoded.text
+    root = None
     try:
-        root = etree.fromstring(text, parser=parser) if text.strip() else None
+        if decoded.encoding == "utf-8" and decoded.source in _STRICT_SOURCES \
+                and "\x00" not in text and not _XML_DECL.match(text) and text.strip():
+            root = etree.fromstring(data, parser=_parser("utf-8"))
+        else:
+            text = _XML_DECL.sub("", text, count=1)
+            if "\x00" in text:
+                text = text.replace("\x00", "")
+            root = etree.fromstring(text, parser=_parser(None)) if text.strip() else None
     except (etree.ParserError, ValueError):
         root = None
     if root is None:
-        root = etree.fromstring("<html><body></body></html>", parser=parser)
+        root = etree.fromstring("<html><body></body></html>", parser=_parser(None))
     return root, decoded
 
 
