@@ -307,3 +307,30 @@ def test_fast_cell_reader_gives_exactly_the_careful_walks_text(cells):
     table = lxml_html.fromstring(page)
     reader = spaced_text_reader(table) or cell_text
     assert [reader(td) for td in table.iter("td")] == want
+
+
+# ----------------------------------------------------------------------------- text normalisation
+# Report text with everything NFKC treats specially nearby: full-width forms and spaces (the
+# shortcut), combining marks that compose with what precedes them (the shortcut must not
+# split a composition), Hangul jamo, compatibility ideographs, ligatures and superscripts.
+_NFKC_ALPHABET = st.sampled_from(
+    list("规章第（一）项，：；Ａａ０９１ 　\u00a0\n\t|") +
+    ["\u0301", "\u0308", "\u0327", "\u3099", "\uff9e", "\u1100", "\u1161", "\u11a8", "\uf900",
+     "\ufb01", "\u00b2", "\u2460", "e", "A", "\u212b", "\u1e9b", "\u0323", "\ufe35", "\uff61"])
+
+
+@given(st.lists(_NFKC_ALPHABET, max_size=40).map("".join))
+@FAST
+def test_fast_nfkc_is_unicode_nfkc(text):
+    from ogi_scrape.parse.textnorm import nfkc
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+@given(st.lists(_NFKC_ALPHABET, max_size=60).map("".join))
+@FAST
+def test_paragraphs_read_as_each_line_cleaned_on_its_own(text):
+    """flatbody normalises a stretch of body text once, then splits it into lines."""
+    from ogi_scrape.parse.flatbody import paragraphs
+    from ogi_scrape.parse.textnorm import clean_cell
+    expected = [p for p in map(clean_cell, text.split("\n")) if p]
+    assert [line.tokens[0].text for line in paragraphs(text)] == expected

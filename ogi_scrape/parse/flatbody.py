@@ -46,8 +46,6 @@ and chrome tags stripped), so nothing hidden or skipped is left inside a table.
 
 from __future__ import annotations
 
-from unicodedata import normalize
-
 from lxml import etree
 
 from ogi_scrape.parse.grid import (
@@ -57,7 +55,7 @@ from ogi_scrape.parse.grid import (
     MAX_ROWS,
     cell_spans,
 )
-from ogi_scrape.parse.textnorm import clean_cell
+from ogi_scrape.parse.textnorm import nfkc
 from ogi_scrape.parse.tokens import Line, Token
 
 BOUNDARY_TAGS = (*sorted(_BLOCK_TAGS), "td", "th", "table")
@@ -123,11 +121,16 @@ def flatten(body) -> str | None:
 
 
 def paragraphs(text: str) -> list[Line]:
+    """The paragraphs of a stretch of body text: its lines, each cleaned as ``clean_cell``
+    cleans a cell. NFKC runs once over the stretch, not once per line: a newline is a
+    boundary NFKC never composes, reorders or produces across, so the result is the same."""
+    if not text.isascii():
+        text = nfkc(text)
     lines = []
     for piece in text.split("\n"):
-        para = clean_cell(piece)
-        if para:
-            lines.append(Line([Token(para, "html", paragraph=True)], "para"))
+        words = piece.split()
+        if words:
+            lines.append(Line([Token(" ".join(words), "html", paragraph=True)], "para"))
     return lines
 
 
@@ -184,7 +187,7 @@ class _Table:
         out: list[Line] = []
         for r, row in enumerate(self.rows):
             if not row.isascii():       # as clean_cell does per cell: CELL is a boundary of NFKC
-                row = normalize("NFKC", row)
+                row = nfkc(row)
             texts = row.split(CELL)
             del texts[0]
             spans = self.spans[self.k:self.k + len(texts)] if self.spans else None

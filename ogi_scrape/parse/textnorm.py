@@ -62,7 +62,35 @@ def to_simplified(text: str) -> str:
     return text
 
 
+_FULLWIDTH_ASCII = re.compile("[\uff01-\uff5e]")
+
+
+def _halfwidth(m: re.Match) -> str:
+    return chr(ord(m.group()) - 0xFEE0)
+
+
 def nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, several times faster on report text.
+
+    CPython's NFKC runs its slow full pass (about 0.1 µs a character) over the whole string
+    as soon as one character is not already normalized, and report text is full of such
+    characters: no-break spaces from Word, full-width brackets, commas and digits. Those
+    are first replaced by their NFKD decompositions (a space, the ASCII character), which
+    leaves NFKC's result unchanged: NFKC is NFC of the full compatibility decomposition,
+    and substituting a character by its own decomposition does not change that
+    decomposition. Whatever is still not normalized then goes through NFKC itself.
+    """
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    if "\xa0" in text:
+        text = text.replace("\xa0", " ")
+    if "\u3000" in text:
+        text = text.replace("\u3000", " ")
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    text = _FULLWIDTH_ASCII.sub(_halfwidth, text)
+    if unicodedata.is_normalized("NFKC", text):
+        return text
     return unicodedata.normalize("NFKC", text)
 
 
@@ -74,7 +102,7 @@ def clean_cell(text: str) -> str:
     ``\\s``) faster than a regex substitution.
     """
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
+        text = nfkc(text)
     return " ".join(text.split())
 
 
