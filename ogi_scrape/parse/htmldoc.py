@@ -139,6 +139,13 @@ def _score(el) -> int:
     return sum(text.count(w) for w in _REPORT_WORDS) + 5 * tables
 
 
+# (tag, id, class) → indexes of the selectors it matches. Pages of one portal repeat the
+# same chrome and Word pastes repeat class="MsoNormal" hundreds of times, so this is kept
+# across pages (emptied past MAX_MEMO keys, so a long crawl stays bounded).
+_SELECTOR_MEMO: dict[tuple, tuple[int, ...]] = {}
+MAX_MEMO = 4096
+
+
 def _candidates(root) -> list[list]:
     """Elements matching each of BODY_XPATHS, in document order (same order as the XPaths).
 
@@ -146,7 +153,7 @@ def _candidates(root) -> list[list]:
     selector (or one long or-ed predicate) costs more than parsing the page.
     """
     found: list[list] = [[] for _ in _BODY_MATCHERS]
-    memo: dict[tuple, list[int]] = {}    # Word pastes repeat class="MsoNormal" hundreds of times
+    memo = _SELECTOR_MEMO
     for el in root.iter(*_CONTAINER_TAGS):
         ident, cls = el.get("id"), el.get("class")
         if ident is None and cls is None and el.tag not in ("ucapcontent", "article"):
@@ -154,6 +161,8 @@ def _candidates(root) -> list[list]:
         key = (el.tag, ident, cls)
         hits = memo.get(key)
         if hits is None:
+            if len(memo) >= MAX_MEMO:
+                memo.clear()
             hits = memo[key] = _matching_selectors(*key)
         for i in hits:
             if len(found[i]) < 5:
@@ -161,7 +170,7 @@ def _candidates(root) -> list[list]:
     return found
 
 
-def _matching_selectors(tag, ident: str | None, cls: str | None) -> list[int]:
+def _matching_selectors(tag, ident: str | None, cls: str | None) -> tuple[int, ...]:
     tokens = cls.split() if cls else ()
     hits = []
     for i, (kind, value) in enumerate(_BODY_MATCHERS):
@@ -177,7 +186,7 @@ def _matching_selectors(tag, ident: str | None, cls: str | None) -> list[int]:
             hit = tag == value
         if hit:
             hits.append(i)
-    return hits
+    return tuple(hits)
 
 
 def find_body(root) -> tuple[etree._Element, str | None]:
