@@ -140,7 +140,10 @@ def table_lines(encoded: str, idx: int) -> list[Line] | None:
     or written in a span attribute) or a clipped table."""
     if _CELL_MARK in encoded:     # the reference path's own reading of a page printing it
         return None
-    head, *rows = encoded.split(ROW)
+    head, row_mark, body = encoded.partition(ROW)
+    if not body.isascii():   # once per table: ROW and CELL are boundaries NFKC never crosses
+        body = nfkc(body)
+    rows = (row_mark + body).split(ROW)[1:] if row_mark else []
     nrows, *cells = head.split(CELL)
     if nrows != str(len(rows)) or encoded.count(CELL) != 2 * len(cells):
         return None
@@ -186,20 +189,45 @@ class _Table:
         """None if the table is clipped."""
         out: list[Line] = []
         for r, row in enumerate(self.rows):
-            if not row.isascii():       # as clean_cell does per cell: CELL is a boundary of NFKC
-                row = nfkc(row)
             texts = row.split(CELL)
             del texts[0]
             spans = self.spans[self.k:self.k + len(texts)] if self.spans else None
-            if spans and any(spans) or r <= self.reach:
+            if spans and any(spans):
                 tokens = self._placed_tokens(r, texts, spans)
                 if tokens is None:
                     return None
+            elif r <= self.reach:
+                tokens = self._tokens_after_held(r, texts)
+                if tokens is None:
+                    tokens = self._placed_tokens(r, texts, None)
+                    if tokens is None:
+                        return None
             else:
                 tokens = self._plain_tokens(r, texts)
             if tokens:
                 out.append(Line(tokens, "row", self.idx))
         return out
+
+    def _tokens_after_held(self, r: int, texts: list[str]) -> list[Token] | None:
+        """A row without spans of its own whose held slots (rowspans from above) all come
+        first, as under a section 三 group label: the held cells, then its own cells in
+        order. Exactly what ``_placed_tokens`` gives such a row, without its slot walk;
+        None for any other row."""
+        slots, idx = self.slots[r], self.idx
+        held = len(slots)
+        if None in slots or held + len(texts) > MAX_COLS:
+            return None
+        tokens: list[Token] = []
+        prev = None
+        for slot in slots:
+            if slot is not prev:
+                prev = slot
+                tokens.append(Token(slot[0], "html", slot[1], idx, r, slot[3], slot[4], True))
+        k, lines = self.k, self.source_lines
+        self.k += len(texts)
+        tokens += [Token(" ".join(text.split()), "html", lines[k + c], idx, r, held + c)
+                   for c, text in enumerate(texts)]
+        return tokens
 
     def _plain_tokens(self, r: int, texts: list[str]) -> list[Token]:
         k, lines, idx = self.k, self.source_lines, self.idx
