@@ -173,7 +173,7 @@ class Placer:
         if facts.s3_marker and self.section in (None, "s1", "s2"):
             self._enter("s3")
         elif self.section in (None, "s1", "s2", "s3") and (facts.s4_marker or any(
-                t.key == second for second in facts.s4_pair_seconds for t in labels)):
+                label_facts(t.text).key == second for second in facts.s4_pair_seconds for t in labels)):
             self._enter("s4")
 
     def _signatures(self, facts: LabelFacts) -> None:
@@ -257,16 +257,18 @@ class Placer:
 
     def _remember_header(self, labels: list[Token]) -> None:
         """Grid column → the lowest header label above it, per HTML table (section 三)."""
+        known = _FACTS
         for tok in labels:
-            if tok.table is None or tok.col is None:
+            table, col = tok.table, tok.col
+            if table is None or col is None:
                 continue
-            if tok.table not in self.headers:
-                self.headers[tok.table] = {}
-                self.headers_above[tok.table] = {}
-            cols = self.headers[tok.table]
-            above = self.headers_above[tok.table]
-            key = tok.key
-            for c in range(tok.col, tok.col + max(tok.colspan, 1)):
+            cols = self.headers.get(table)
+            if cols is None:
+                cols = self.headers[table] = {}
+                self.headers_above[table] = {}
+            above = self.headers_above[table]
+            key = (known.get(tok.text) or label_facts(tok.text)).key   # the token's key, cached per text
+            for c in range(col, col + max(tok.colspan, 1)):
                 if c in cols and cols[c] != key:
                     above[c] = cols[c]      # a header split over two rows: 商业 / 企业
                 cols[c] = key
