@@ -350,47 +350,62 @@ class _Mapper:
         if self.header_mismatch and f"{section}.{row_key}" in self.header_mismatch:
             extra_flags.append("header_order_mismatch")
         skip_missing = "columns_not_printed" in how
+        plain = not extra_flags
         for (code, row, column, col, money), tok in zip(specs, slots):
-            if tok is None:
-                if skip_missing:
-                    continue
-                text = ""
-            else:
+            if plain and tok is not None and not money:
                 text = tok.text
-            if text.isdigit() and text.isascii() and not tok.truncated:
-                # Most cells: a plain count (or a whole-number amount), nothing to flag.
-                if money:
-                    value, unit = Decimal(text), col.unit
-                else:
-                    value, unit = int(text), None
-                flags = [*extra_flags]
-                note = None
+                if text.isdigit() and text.isascii() and not tok.truncated and code not in target:
+                    # Most cells: a plain count, nothing to flag, not printed before.
+                    target[code] = Value(code, section, row, column, int(text), text, None, [], None, tok)
+                    continue
+            self._cell(target, code, row, column, col, money, tok, section, how, skip_missing,
+                       extra_flags)
+
+    def _cell(self, target: dict[str, Value], code: str, row: str, column: str,
+              col: T.Column | None, money: bool, tok: Token | None, section: str, how,
+              skip_missing: bool, extra_flags: list[str]) -> None:
+        """Read one cell into ``target`` (``map_row``'s general case): flags, units, money,
+        truncation, and a cell printed twice."""
+        if tok is None:
+            if skip_missing:
+                return
+            text = ""
+        else:
+            text = tok.text
+        if text.isdigit() and text.isascii() and not tok.truncated:
+            # A plain count (or a whole-number amount).
+            if money:
+                value, unit = Decimal(text), col.unit
             else:
-                cv = read_clean(text)
-                if money and isinstance(cv.value, int):
-                    cv.value = Decimal(cv.value)     # money is exact decimal, whatever was printed
-                flags = list(cv.flags)
-                if col is not None and col.unit and cv.value is not None and not cv.unit:
-                    cv.unit = col.unit
-                if tok is not None and tok.truncated:
-                    cv = CellValue(cv.raw, None, flags=["truncated"])
-                    flags = ["truncated"]
-                flags += _type_flags(cv, col, section, column)
-                flags += extra_flags
-                value, unit, note = cv.value, cv.unit, cv.note
-            prior = target.get(code)
-            if prior is not None:
-                if prior.value == value:
-                    continue
-                if value is None:       # a later blank (header or filler row) never wins
-                    continue
-                if prior.value is None and "blank" in prior.flags and "blank" in how:
-                    pass
-                elif prior.value is not None:
-                    self.notes.append(f"{code}: printed twice ({prior.raw!r} and {text!r})")
-                    prior.flags.append("conflict")
-                    continue
-            target[code] = Value(code, section, row, column, value, text, unit, flags, note, tok)
+                value, unit = int(text), None
+            flags = [*extra_flags]
+            note = None
+        else:
+            cv = read_clean(text)
+            if money and isinstance(cv.value, int):
+                cv.value = Decimal(cv.value)     # money is exact decimal, whatever was printed
+            flags = list(cv.flags)
+            if col is not None and col.unit and cv.value is not None and not cv.unit:
+                cv.unit = col.unit
+            if tok is not None and tok.truncated:
+                cv = CellValue(cv.raw, None, flags=["truncated"])
+                flags = ["truncated"]
+            flags += _type_flags(cv, col, section, column)
+            flags += extra_flags
+            value, unit, note = cv.value, cv.unit, cv.note
+        prior = target.get(code)
+        if prior is not None:
+            if prior.value == value:
+                return
+            if value is None:       # a later blank (header or filler row) never wins
+                return
+            if prior.value is None and "blank" in prior.flags and "blank" in how:
+                pass
+            elif prior.value is not None:
+                self.notes.append(f"{code}: printed twice ({prior.raw!r} and {text!r})")
+                prior.flags.append("conflict")
+                return
+        target[code] = Value(code, section, row, column, value, text, unit, flags, note, tok)
 
     def run(self) -> None:
         matches = self.placer.matches
