@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import tomllib
 from functools import lru_cache
+from operator import itemgetter
 
 from ogi_scrape.parse import templates as T
 from ogi_scrape.parse.mapping import Value
@@ -105,34 +106,76 @@ def _subtotal_instances(tpl: T.Template, subtotals: dict[str, Value]):
             yield f"{group}.{column}", [code], items
 
 
+@lru_cache(maxsize=4)
+def _plan(template_id: str) -> tuple[tuple[str, str, str, tuple], ...]:
+    """(kind, rule id, section, instances) per rule of one format, in rule order: what
+    ``run_checks`` walks on every page, resolved once per format and process. A sum check's
+    instance carries a C-level getter per side (``_side_getter``)."""
+    plan = []
+    for rule in rules():
+        kind = rule.get("kind")
+        kind = kind if kind in ("subtotals", "types", "format_year") else "sum"
+        rule_id = rule["id"]
+        instances = tuple((instance, left, right, _side_getter(left), _side_getter(right))
+                          for instance, left, right in _expanded(rule_id, template_id)) \
+            if kind == "sum" else ()
+        plan.append((kind, rule_id, rule_id.split(".")[0], instances))
+    return tuple(plan)
+
+
+def _side_getter(codes: list[str]):
+    """code → number dict → the side's numbers as a tuple (KeyError when a cell is missing)."""
+    if len(codes) == 1:
+        code = codes[0]
+        return lambda numbers: (numbers[code],)
+    return itemgetter(*codes)
+
+
 def run_checks(template: str, year: int | None, cells: dict[str, Value],
                tables_found: dict[str, bool], subtotals: dict[str, Value] | None = None) -> list[dict]:
     if template not in T.FORMATS:
         return []
     tpl = T.load(template)
     out: list[dict] = []
-    for rule in rules():
-        kind = rule.get("kind")
-        if kind == "subtotals":
+    numbers = None
+    for kind, rule_id, section, instances in _plan(tpl.id):
+        if kind == "sum":
+            if tables_found.get(section):
+                if numbers is None:
+                    numbers = {code: cell.value for code, cell in cells.items()}
+                _planned_sum_checks(rule_id, instances, cells, numbers, out)
+            else:
+                out.append({"rule": rule_id, "outcome": "not_assessable",
+                            "detail": f"table of section {section} not read", "evidence": {}})
+        elif kind == "subtotals":
             if subtotals:
                 both = {**cells, **subtotals}
-                out += [_sum_check(rule["id"], inst, left, right, both)
+                out += [_sum_check(rule_id, inst, left, right, both)
                         for inst, left, right in _subtotal_instances(tpl, subtotals)]
-            continue
-        if kind == "types":
-            out.append(_types_check(rule, cells))
-            continue
-        if kind == "format_year":
-            out.append(_format_year_check(rule, tpl, year))
-            continue
-        section = rule["id"].split(".")[0]
-        if not tables_found.get(section):
-            out.append({"rule": rule["id"], "outcome": "not_assessable",
-                        "detail": f"table of section {section} not read", "evidence": {}})
-            continue
-        out += [_sum_check(rule["id"], instance, left, right, cells)
-                for instance, left, right in _expanded(rule["id"], tpl.id)]
+        elif kind == "types":
+            out.append(_types_check(rule_id, cells))
+        elif kind == "format_year":
+            out.append(_format_year_check(rule_id, tpl, year))
     return out
+
+
+def _planned_sum_checks(rule_id: str, instances: tuple, cells: dict[str, Value],
+                        numbers: dict, out: list[dict]) -> None:
+    """Most checks: every cell read and a number (``numbers``: code → value), and the sides
+    agree; summed in C. Anything else takes the full account of ``_sum_check``."""
+    for name, left, right, left_of, right_of in instances:
+        try:
+            lsum = sum(left_of(numbers))
+            rsum = sum(right_of(numbers))
+        except (KeyError, TypeError):   # a cell missing or blank (None)
+            pass
+        else:
+            if lsum == rsum:
+                out.append({"rule": rule_id, "instance": name, "outcome": "pass",
+                            "detail": f"{lsum} = {rsum}",
+                            "evidence": {"left": list(left), "right": list(right)}})
+                continue
+        out.append(_sum_check(rule_id, name, left, right, cells))
 
 
 def _sum_check(rule_id: str, instance: str, left: list[str], right: list[str],
@@ -161,29 +204,29 @@ def _sum_check(rule_id: str, instance: str, left: list[str], right: list[str],
     return check
 
 
-def _types_check(rule: dict, cells: dict[str, Value]) -> dict:
+def _types_check(rule_id: str, cells: dict[str, Value]) -> dict:
     bad = [{"code": c.code, "raw": c.raw, "flags": c.flags,
             "provenance": c.token.provenance() if c.token else None}
            for c in cells.values() if c.flags and not WRONG_TYPE_FLAGS.isdisjoint(c.flags)]
     if not cells:
-        return {"rule": rule["id"], "outcome": "not_assessable", "detail": "no cells read",
+        return {"rule": rule_id, "outcome": "not_assessable", "detail": "no cells read",
                 "evidence": {}}
     if bad:
-        return {"rule": rule["id"], "outcome": "fail", "attribution": "source",
+        return {"rule": rule_id, "outcome": "fail", "attribution": "source",
                 "detail": f"{len(bad)} cell(s) of the wrong type: " +
                           ", ".join(f"{b['code']}={b['raw']!r}" for b in bad[:5]),
                 "evidence": {"cells": bad}}
-    return {"rule": rule["id"], "outcome": "pass", "detail": f"{len(cells)} cells typed as expected",
+    return {"rule": rule_id, "outcome": "pass", "detail": f"{len(cells)} cells typed as expected",
             "evidence": {}}
 
 
-def _format_year_check(rule: dict, tpl: T.Template, year: int | None) -> dict:
+def _format_year_check(rule_id: str, tpl: T.Template, year: int | None) -> dict:
     if year is None:
-        return {"rule": rule["id"], "outcome": "not_assessable", "detail": "report year unknown",
+        return {"rule": rule_id, "outcome": "not_assessable", "detail": "report year unknown",
                 "evidence": {}}
     lo, hi = tpl.plausible_years
     ok = lo <= year <= hi
-    return {"rule": rule["id"], "outcome": "pass" if ok else "fail",
+    return {"rule": rule_id, "outcome": "pass" if ok else "fail",
             "attribution": "source",
             "detail": f"{tpl.id} {'is' if ok else 'is not'} plausible for {year} (seen {lo}–{hi})",
             "evidence": {"template": tpl.id, "year": year}}

@@ -238,7 +238,7 @@ class _Mapper:
         """Section 三 columns by the printed header (HTML geometry): each template column must
         be found exactly once under its own label; cells under other header labels (e.g. 小计
         under 法人或其他组织) are left out and noted; a cell under no header refuses."""
-        values = m.group.values
+        values = m.values
         if not values:
             return None, ()
         # (table, grid column, span) of each value cell: rows of a table share it.
@@ -307,8 +307,8 @@ class _Mapper:
     def _unreadable(self, m: RowMatch, reason: str) -> None:
         self.unreadable.append({
             "section": m.section, "row": m.row_key, "reason": reason,
-            "cells": [t.text for t in m.group.labels[-2:]] + [t.text for t in m.group.values][:40],
-            "provenance": (m.group.values or m.group.labels or [Token("", "text")])[0].provenance(),
+            "cells": [t.text for t in m.labels[-2:]] + [t.text for t in m.values][:40],
+            "provenance": (m.values or m.labels or [Token("", "text")])[0].provenance(),
         })
 
     def map_row(self, m: RowMatch) -> None:
@@ -317,7 +317,7 @@ class _Mapper:
             self._unreadable(m, "no columns for this row in the detected format")
             return
         keys, specs = layout
-        values = m.group.values
+        values = m.values
         slots, how = assign(values, len(keys))
         if slots is None and m.section == "s3":
             slots, how = self._by_header(m, keys)
@@ -328,7 +328,7 @@ class _Mapper:
                       f"{nvals} values for {len(keys)} columns: positions ambiguous")
             self._unreadable(m, reason)
             return
-        if m.section == "s3" and "by_header" not in how and slots and m.group.html_row \
+        if m.section == "s3" and "by_header" not in how and slots and m.html_row \
                 and values and values[0].table in self.placer.headers \
                 and [t.col for t in values] != self._header_in_order(values[0].table, keys):
             by_header, header_how = self._by_header(m, keys)
@@ -350,47 +350,62 @@ class _Mapper:
         if self.header_mismatch and f"{section}.{row_key}" in self.header_mismatch:
             extra_flags.append("header_order_mismatch")
         skip_missing = "columns_not_printed" in how
+        plain = not extra_flags
         for (code, row, column, col, money), tok in zip(specs, slots):
-            if tok is None:
-                if skip_missing:
-                    continue
-                text = ""
-            else:
+            if plain and tok is not None and not money:
                 text = tok.text
-            if text.isdigit() and text.isascii() and not tok.truncated:
-                # Most cells: a plain count (or a whole-number amount), nothing to flag.
-                if money:
-                    value, unit = Decimal(text), col.unit
-                else:
-                    value, unit = int(text), None
-                flags = [*extra_flags]
-                note = None
+                if text.isdigit() and text.isascii() and not tok.truncated and code not in target:
+                    # Most cells: a plain count, nothing to flag, not printed before.
+                    target[code] = Value(code, section, row, column, int(text), text, None, [], None, tok)
+                    continue
+            self._cell(target, code, row, column, col, money, tok, section, how, skip_missing,
+                       extra_flags)
+
+    def _cell(self, target: dict[str, Value], code: str, row: str, column: str,
+              col: T.Column | None, money: bool, tok: Token | None, section: str, how,
+              skip_missing: bool, extra_flags: list[str]) -> None:
+        """Read one cell into ``target`` (``map_row``'s general case): flags, units, money,
+        truncation, and a cell printed twice."""
+        if tok is None:
+            if skip_missing:
+                return
+            text = ""
+        else:
+            text = tok.text
+        if text.isdigit() and text.isascii() and not tok.truncated:
+            # A plain count (or a whole-number amount).
+            if money:
+                value, unit = Decimal(text), col.unit
             else:
-                cv = read_clean(text)
-                if money and isinstance(cv.value, int):
-                    cv.value = Decimal(cv.value)     # money is exact decimal, whatever was printed
-                flags = list(cv.flags)
-                if col is not None and col.unit and cv.value is not None and not cv.unit:
-                    cv.unit = col.unit
-                if tok is not None and tok.truncated:
-                    cv = CellValue(cv.raw, None, flags=["truncated"])
-                    flags = ["truncated"]
-                flags += _type_flags(cv, col, section, column)
-                flags += extra_flags
-                value, unit, note = cv.value, cv.unit, cv.note
-            prior = target.get(code)
-            if prior is not None:
-                if prior.value == value:
-                    continue
-                if value is None:       # a later blank (header or filler row) never wins
-                    continue
-                if prior.value is None and "blank" in prior.flags and "blank" in how:
-                    pass
-                elif prior.value is not None:
-                    self.notes.append(f"{code}: printed twice ({prior.raw!r} and {text!r})")
-                    prior.flags.append("conflict")
-                    continue
-            target[code] = Value(code, section, row, column, value, text, unit, flags, note, tok)
+                value, unit = int(text), None
+            flags = [*extra_flags]
+            note = None
+        else:
+            cv = read_clean(text)
+            if money and isinstance(cv.value, int):
+                cv.value = Decimal(cv.value)     # money is exact decimal, whatever was printed
+            flags = list(cv.flags)
+            if col is not None and col.unit and cv.value is not None and not cv.unit:
+                cv.unit = col.unit
+            if tok is not None and tok.truncated:
+                cv = CellValue(cv.raw, None, flags=["truncated"])
+                flags = ["truncated"]
+            flags += _type_flags(cv, col, section, column)
+            flags += extra_flags
+            value, unit, note = cv.value, cv.unit, cv.note
+        prior = target.get(code)
+        if prior is not None:
+            if prior.value == value:
+                return
+            if value is None:       # a later blank (header or filler row) never wins
+                return
+            if prior.value is None and "blank" in prior.flags and "blank" in how:
+                pass
+            elif prior.value is not None:
+                self.notes.append(f"{code}: printed twice ({prior.raw!r} and {text!r})")
+                prior.flags.append("conflict")
+                return
+        target[code] = Value(code, section, row, column, value, text, unit, flags, note, tok)
 
     def run(self) -> None:
         matches = self.placer.matches
@@ -408,11 +423,11 @@ class _Mapper:
             if m.section == "s4":
                 if s4_done:
                     continue
-                if not any(t.text for t in m.group.values):
+                if not any(t.text for t in m.values):
                     # A label-only table prints the data row with 15 empty cells: blanks,
                     # unless a row with numbers follows (then it was layout filler).
-                    if s4_blank_row is None and m.group.html_row and not m.group.labels \
-                            and len(m.group.values) == 15:
+                    if s4_blank_row is None and m.html_row and not m.labels \
+                            and len(m.values) == 15:
                         s4_blank_row = m
                     continue
                 s4_done = True
@@ -420,7 +435,7 @@ class _Mapper:
                     self.map_row(m)
             elif m.row_key:
                 self.map_row(m)
-            elif any(t.text for t in m.group.values):
+            elif any(t.text for t in m.values):
                 self._unreadable(m, "values without a recognisable row label")
         if not s4_done and s4_blank_row is not None:
             self.map_row(s4_blank_row)
@@ -433,14 +448,14 @@ class _Mapper:
         when the row is labelled with its proceeding and holds five cells; otherwise the
         fifteen-in-a-row layout of the formats applies (and refuses other counts)."""
         def proceeding(m: RowMatch) -> str | None:
-            for tok in reversed(m.group.labels):
+            for tok in reversed(m.labels):
                 for label, key in self._PROCEEDINGS.items():
                     if tok.key.endswith(label) or tok.key == label:
                         return key
             return None
 
         def five(m: RowMatch):
-            vals = list(m.group.values)
+            vals = list(m.values)
             while len(vals) > 5 and not vals[-1].text:
                 vals.pop()
             return vals if len(vals) == 5 else None
@@ -450,7 +465,7 @@ class _Mapper:
         start = matches.index(first)
         rows: dict[str, list[Token]] = {}
         for m in matches[start:]:
-            if m.section != "s4" or not any(t.text for t in m.group.values):
+            if m.section != "s4" or not any(t.text for t in m.values):
                 continue
             key, vals = proceeding(m), five(m)
             if key is None or vals is None or key in rows:
@@ -479,7 +494,7 @@ class _Mapper:
             specs = sorted(catalogue()[sec], key=lambda s: s.order)
             order = {s.key: s.order for s in specs}
             for i, m in enumerate(sec_matches):
-                if m.row_key or not any(t.text for t in m.group.values):
+                if m.row_key or not any(t.text for t in m.values):
                     continue
                 prev = next((x for x in reversed(sec_matches[:i]) if x.row_key in order), None)
                 nxt = next((x for x in sec_matches[i + 1:] if x.row_key in order), None)
@@ -519,7 +534,7 @@ def detect_template(placer: Placer, year: int | None) -> tuple[str, str]:
 
 def _sections_read(placer: Placer) -> set[str]:
     """Sections with at least one recognised row holding text."""
-    return {m.section for m in placer.matches if m.row_key and any(t.text for t in m.group.values)}
+    return {m.section for m in placer.matches if m.row_key and any(t.text for t in m.values)}
 
 
 def map_document(lines: list[Line], year: int | None) -> Mapping:

@@ -10,12 +10,13 @@ a template row by its last label.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache
 
 from ogi_scrape.parse import templates as T
 from ogi_scrape.parse.cells import is_clean_value_like
-from ogi_scrape.parse.structure import Group, caption_item, heading_section
+from ogi_scrape.parse.structure import caption_item, heading_section
 from ogi_scrape.parse.textnorm import label_key
 from ogi_scrape.parse.tokens import MAX_LABEL_CHARS, Token
 from ogi_scrape.parse.vocabulary import (
@@ -36,7 +37,9 @@ MAX_MARKER_PARAGRAPH = 40
 class RowMatch:
     section: str
     row_key: str | None
-    group: Group
+    labels: list[Token]
+    values: list[Token]
+    html_row: bool
     label: Token | None = None
     inferred: bool = False
     order: int = 0
@@ -69,6 +72,8 @@ class LabelFacts:
     row: dict[str, RowSpec | None]   # section → the row matched whatever the context, if any
     s3_group: str | None          # section 三 outcome group of a subtotal row label
     acts: bool                    # a marker, signature or column header
+    inert: bool                   # none of the above, no heading, caption or s2 column header:
+                                  # the placer's label loop skips it (unless ``s2_row`` applies)
 
 
 def _label_facts(text: str) -> LabelFacts:
@@ -103,21 +108,24 @@ def _label_facts(text: str) -> LabelFacts:
         key=key, long=len(text) > MAX_LABEL_CHARS,
         label=0 < len(text) <= MAX_LABEL_CHARS and not is_clean_value_like(text),
         para_label=0 < len(text) <= MAX_LABEL_CHARS,
-        heading=heading_section(text),
-        caption=caption_item(text) if len(text) <= MAX_CAPTION_CHARS else None,
+        heading=(heading := heading_section(text)),
+        caption=(caption := caption_item(text) if len(text) <= MAX_CAPTION_CHARS else None),
         over_marker_paragraph=len(text) > MAX_MARKER_PARAGRAPH,
         s3_marker=s3_marker, s4_marker=s4_marker, s4_pair_seconds=pairs,
         signature_hits=sig_hits, column_owners=owners, s2_column_header=s2_column_header,
         s2_row=s2_row, s2_header_columns=tuple(header_columns), rows=rows, row=row,
         s3_group=T.s3_groups().get(key),
-        acts=bool(s3_marker or s4_marker or pairs or sig_hits or owners or s2_column_header),
+        acts=(acts := bool(s3_marker or s4_marker or pairs or sig_hits or owners or s2_column_header)),
+        inert=not (acts or header_columns or heading or caption is not None),
     )
 
 
 @cache    # one per section heading, and one for none
 def _narrative_facts(heading: str | None) -> LabelFacts:
     """Facts of a text too long to have a label key: only a heading run into it can count."""
-    return replace(_label_facts(""), long=True, over_marker_paragraph=True, heading=heading)
+    blank = _label_facts("")
+    return replace(blank, long=True, over_marker_paragraph=True, heading=heading,
+                   inert=blank.inert and not heading)
 
 
 # Label text → facts. Only texts short enough to have a key are kept, and the table is
@@ -158,14 +166,14 @@ class Placer:
             self.block = None
             self.sections_seen.add(section)
 
-    def _markers(self, tok: Token, facts: LabelFacts, group: Group) -> None:
+    def _markers(self, tok: Token, facts: LabelFacts, labels: list[Token]) -> None:
         """Marker labels open section 三 or 四 where the page prints no heading."""
         if tok.paragraph and facts.over_marker_paragraph:
             return
         if facts.s3_marker and self.section in (None, "s1", "s2"):
             self._enter("s3")
         elif self.section in (None, "s1", "s2", "s3") and (facts.s4_marker or any(
-                t.key == second for second in facts.s4_pair_seconds for t in group.labels)):
+                label_facts(t.text).key == second for second in facts.s4_pair_seconds for t in labels)):
             self._enter("s4")
 
     def _signatures(self, facts: LabelFacts) -> None:
@@ -187,13 +195,15 @@ class Placer:
             counter = self.block_hits[item] = Counter()
         return counter
 
-    def place(self, groups: list[Group]) -> None:
+    def place(self, groups: Iterable[tuple[list[Token], list[Token], bool]]) -> None:
         known = _FACTS
-        for n, g in enumerate(groups):
+        for n, (labels, values, html_row) in enumerate(groups):
             start = 0
             header_at = -1      # the last label that may be a section 二 column header
-            for i, tok in enumerate(g.labels):
+            for i, tok in enumerate(labels):
                 facts = known.get(tok.text) or label_facts(tok.text)
+                if facts.inert and (self.section is not None or not facts.s2_row):
+                    continue
                 if facts.s2_header_columns and not tok.paragraph:
                     header_at = i
                 sec = facts.heading
@@ -215,7 +225,7 @@ class Placer:
                 if (facts.acts or facts.s2_row and self.section is None) and \
                         (facts.para_label if tok.paragraph else facts.label):
                     if facts.acts:
-                        self._markers(tok, facts, g)
+                        self._markers(tok, facts, labels)
                         self._signatures(facts)
                     # Section 二's table without its heading (or under a heading we do not
                     # read, such as （二）主动公开…): its column headers say so; before any
@@ -223,11 +233,12 @@ class Placer:
                     if self.section in (None, "s1") and (
                             facts.s2_column_header or self.section is None and facts.s2_row):
                         self._enter("s2")
-            if self.section == "s3" and g.html_row and not g.values:
-                self._remember_header(g)
+            if self.section == "s3" and html_row and not values:
+                self._remember_header(labels)
             if self.section == "s2" and header_at >= start:
-                self._remember_s2_header(g.labels[start:])
-            self._place_row(g, start, n)
+                self._remember_s2_header(labels[start:])
+            if values:
+                self._place_row(labels, values, html_row, start, n)
 
     def _remember_s2_header(self, labels: list[Token]) -> None:
         """Printed order of a section 二 sub-table's column headers, per format."""
@@ -244,35 +255,39 @@ class Placer:
             if len(seq) >= 2:
                 self.s2_header_order.setdefault(block, seq)
 
-    def _remember_header(self, g: Group) -> None:
+    def _remember_header(self, labels: list[Token]) -> None:
         """Grid column → the lowest header label above it, per HTML table (section 三)."""
-        for tok in g.labels:
-            if tok.table is None or tok.col is None:
+        known = _FACTS
+        for tok in labels:
+            table, col = tok.table, tok.col
+            if table is None or col is None:
                 continue
-            if tok.table not in self.headers:
-                self.headers[tok.table] = {}
-                self.headers_above[tok.table] = {}
-            cols = self.headers[tok.table]
-            above = self.headers_above[tok.table]
-            key = tok.key
-            for c in range(tok.col, tok.col + max(tok.colspan, 1)):
+            cols = self.headers.get(table)
+            if cols is None:
+                cols = self.headers[table] = {}
+                self.headers_above[table] = {}
+            above = self.headers_above[table]
+            key = (known.get(tok.text) or label_facts(tok.text)).key   # the token's key, cached per text
+            for c in range(col, col + max(tok.colspan, 1)):
                 if c in cols and cols[c] != key:
                     above[c] = cols[c]      # a header split over two rows: 商业 / 企业
                 cols[c] = key
 
-    def _place_row(self, g: Group, start: int, order: int) -> None:
+    def _place_row(self, all_labels: list[Token], values: list[Token], html_row: bool,
+                   start: int, order: int) -> None:
         sec = self.section
-        if sec not in ("s2", "s3", "s4") or not g.values:
+        if sec not in ("s2", "s3", "s4"):
             return
         if sec == "s4":
-            self.matches.append(RowMatch("s4", "s4", g, order=order))
+            self.matches.append(RowMatch("s4", "s4", all_labels, values, html_row, order=order))
             return
-        labels = g.labels[start:] if start else g.labels
+        labels = all_labels[start:] if start else all_labels
+        known = _FACTS
         for i in range(len(labels) - 1, -1, -1):
             tok = labels[i]
             if tok.paragraph and len(tok.text) > MAX_LABEL_CHARS:
                 continue
-            facts = label_facts(tok.text)
+            facts = known.get(tok.text) or label_facts(tok.text)
             candidates = facts.rows[sec]
             if not candidates:
                 continue
@@ -284,15 +299,16 @@ class Placer:
             extra = [t for t in labels[i + 1:] if not t.paragraph and label_facts(t.text).label] \
                 if i + 1 < len(labels) else None
             if extra:   # text printed in value cells (e.g. project names under 采购项目数量)
-                g = Group(labels=g.labels, values=extra + g.values, html_row=g.html_row)
-            self._add(RowMatch(sec, spec.key, g, label=tok, order=order))
+                values = extra + values
+            self._add(RowMatch(sec, spec.key, all_labels, values, html_row, label=tok, order=order))
             return
         if sec == "s3" and labels:
             group = label_facts(labels[-1].text).s3_group
             if group:
-                self._add(RowMatch(sec, f"subtotal.{group}", g, label=labels[-1], order=order))
+                self._add(RowMatch(sec, f"subtotal.{group}", all_labels, values, html_row,
+                                   label=labels[-1], order=order))
                 return
-        self._add(RowMatch(sec, None, g, order=order))
+        self._add(RowMatch(sec, None, all_labels, values, html_row, order=order))
 
     def _add(self, match: RowMatch) -> None:
         self.matches.append(match)

@@ -51,23 +51,31 @@ class ParseResult:
         }
 
 
-def _published(values) -> list[Value]:
+def _published(values: list[Value]) -> list[Value]:
     """The mapped values as published: a value's flags sorted and without repeats. A new
-    list is assigned, never sorted in place: check evidence may hold the mapper's list."""
-    for v in values:
+    list is assigned, never sorted in place: check evidence may hold the mapper's list.
+    Returns the flagged values (most have no flag)."""
+    flagged = [v for v in values if v.flags]
+    for v in flagged:
         if len(v.flags) > 1:
             v.flags = sorted(set(v.flags))
-    return list(values)
+    return flagged
 
 
-def _in_template_order(cells: dict[str, Value], template: str) -> list[Value]:
+def _in_template_order(cells: dict[str, Value], template: str) -> tuple[list[Value], bool]:
     """Cells in the format's code order, then codes the format does not define by name
-    (hybrid layouts); walking the template's codes is cheaper than sorting the cells."""
+    (hybrid layouts); walking the template's codes is cheaper than sorting the cells.
+    Also tells whether the cells are exactly the format's codes (nothing missing or extra)."""
     codes = T.load(template).codes if template in T.FORMATS else {}
+    if codes and len(cells) == len(codes):
+        try:    # a complete table set: every code read, nothing else (one C-level pass)
+            return list(map(cells.__getitem__, codes)), True
+        except KeyError:
+            pass
     ordered = [cells[code] for code in codes if code in cells]
     if len(ordered) < len(cells):
         ordered += [cells[code] for code in sorted(c for c in cells if c not in codes)]
-    return ordered
+    return ordered, False
 
 
 def build_result(mapping: Mapping, checks: list[dict], *, year, org, title, source,
@@ -75,7 +83,8 @@ def build_result(mapping: Mapping, checks: list[dict], *, year, org, title, sour
     reasons: list[str] = list(extra_reasons or [])
     cells = mapping.cells
     template = mapping.template
-    values = _published(_in_template_order(cells, template))
+    values, complete = _in_template_order(cells, template)
+    flagged = _published(values)
     tables = mapping.tables_found
     if template == "unknown":
         if any(tables.values()):
@@ -92,7 +101,7 @@ def build_result(mapping: Mapping, checks: list[dict], *, year, org, title, sour
     for sec, found in tables.items():
         if any(tables.values()) and not found:
             reasons.append(f"table of section {SECTION_NAMES[sec]} not found")
-    if template in T.FORMATS:
+    if template in T.FORMATS and not complete:
         tpl = T.load(template)
         for sec in ("s2", "s3", "s4"):
             if not tables.get(sec):
@@ -105,7 +114,6 @@ def build_result(mapping: Mapping, checks: list[dict], *, year, org, title, sour
         if extra:
             reasons.append(f"{len(extra)} cell(s) of the other national format "
                            f"(hybrid layout): {', '.join(extra[:3])}")
-    flagged = [c for c in cells.values() if c.flags]
     truncated = [c for c in flagged if "truncated" in c.flags]
     if truncated:
         reasons.append(f"document ends inside the tables ({len(truncated)} cell(s) cut)")
@@ -133,4 +141,10 @@ def build_result(mapping: Mapping, checks: list[dict], *, year, org, title, sour
                        org=org, title=title, status=status, reasons=reasons, source=source,
                        tables=tables, values=values, checks=checks,
                        unreadable=mapping.unreadable, notes=mapping.notes,
-                       subtotals=_published(mapping.subtotals.values()))
+                       subtotals=_subtotals(mapping.subtotals))
+
+
+def _subtotals(subtotals: dict[str, Value]) -> list[Value]:
+    values = list(subtotals.values())
+    _published(values)
+    return values

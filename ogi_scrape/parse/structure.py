@@ -1,8 +1,8 @@
 """From lines of tokens to table rows placed in sections.
 
 A *group* is one table row as well as we can rebuild it: the labels printed before its
-values, then its value cells. HTML rows are groups as they are. In text renderings a row
-may be spread over many lines, so a new group starts where a label follows a value (and at
+values, then its value cells (a ``(labels, values, is an HTML row)`` tuple). HTML rows
+are groups as they are. In text renderings a row may be spread over many lines, so a new group starts where a label follows a value (and at
 every line that visibly holds a whole row).
 
 Sections are found from their headings (numeral + keyword, templates.md §5.1) and, where a
@@ -13,7 +13,7 @@ from their captions (第二十条第（N）项) or from the rows themselves, who
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 
 from ogi_scrape.parse import templates as T
 from ogi_scrape.parse.cells import is_clean_value_like
@@ -26,32 +26,24 @@ MAX_HEADING_CHARS = 48
 _HEADING_NUMERALS = frozenset("一二三四五六")
 
 
-@dataclass(slots=True)
-class Group:
-    labels: list[Token] = field(default_factory=list)
-    values: list[Token] = field(default_factory=list)
-    html_row: bool = False
-
-
-def group_lines(lines: list[Line]) -> list[Group]:
-    groups: list[Group] = []
-    cur = Group()
+def group_lines(lines: list[Line]) -> Iterator[tuple[list[Token], list[Token], bool]]:
+    """(labels, values, is an HTML row) per group, in document order. Yielded as plain
+    tuples while the placer walks them: no group object, no list of groups per page."""
     seen = _VALUE_LIKE
-
-    def close():
-        nonlocal cur
-        if cur.labels or cur.values:    # an empty group is kept: no allocation per HTML row
-            groups.append(cur)
-            cur = Group()
-
+    labels: list[Token] = []
+    values: list[Token] = []
     for line in lines:
+        tokens = line.tokens
         if line.kind == "row":
-            close()
-            groups.append(_html_row_group(line.tokens))
+            if labels or values:
+                yield labels, values, False
+                labels, values = [], []
+            yield _html_row_group(tokens, seen)
             continue
-        if line.row_boundary and len(line.tokens) >= 2:
-            close()
-        for tok in line.tokens:
+        if line.row_boundary and len(tokens) >= 2 and (labels or values):
+            yield labels, values, False
+            labels, values = [], []
+        for tok in tokens:
             if tok.paragraph:        # never a value (and narrative text need not be classified)
                 like = False
             else:
@@ -59,19 +51,19 @@ def group_lines(lines: list[Line]) -> list[Group]:
                 if like is None:
                     like = _learn_value_like(tok.text)
             if like:
-                cur.values.append(tok)
+                values.append(tok)
             else:
-                if cur.values:
-                    close()
-                cur.labels.append(tok)
-    close()
-    return groups
+                if values:
+                    yield labels, values, False
+                    labels, values = [], []
+                labels.append(tok)
+    if labels or values:
+        yield labels, values, False
 
 
-def _html_row_group(tokens: list[Token]) -> Group:
+def _html_row_group(tokens: list[Token], seen: dict[str, bool]) -> tuple[list[Token], list[Token], bool]:
     """Labels are the cells before the first value-like cell (a rowspan cell covering this
     row does not count: it belongs to a row above); values are the rest."""
-    seen = _VALUE_LIKE
     for i, t in enumerate(tokens):
         if t.covered or t.paragraph:
             continue
@@ -80,9 +72,8 @@ def _html_row_group(tokens: list[Token]) -> Group:
         if like is None:
             like = _learn_value_like(text)
         if like:
-            return Group([t for t in tokens[:i] if t.text], [t for t in tokens[i:] if not t.covered],
-                         True)
-    return Group([t for t in tokens if t.text], [], True)
+            return [t for t in tokens[:i] if t.text], [t for t in tokens[i:] if not t.covered], True
+    return [t for t in tokens if t.text], [], True
 
 
 # Token text → value-like (as a table cell). Every page prints the same few hundred texts
