@@ -83,7 +83,7 @@ def _parse_bytes(data: bytes, *, name: str, content_type: str | None, url: str |
         hint = ("attachments (PDF/DOC/DOCX) are archived but not parsed yet"
                 if what in ("pdf", "zip (docx/xlsx)", "ole (doc/xls/wps)") else "not a report page")
         return _failed(kind, source, f"{name}: binary file ({what}); {hint}")
-    if not data.strip():
+    if not data or data.isspace():      # data.strip() would copy the whole page to find out
         return _failed(kind, source, f"{name}: empty file")
     if kind == "html":
         doc = read_html(data, content_type)
