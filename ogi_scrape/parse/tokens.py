@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ogi_scrape.parse.cells import is_clean_value_like
 from ogi_scrape.parse.textnorm import clean_cell, label_key
 
 MAX_LABEL_CHARS = 60   # longer tokens are narrative, never a table label
@@ -28,7 +27,6 @@ class Token:
     truncated: bool = False    # text: the document ends inside this cell
     paragraph: bool = False    # a paragraph (not a table cell)
     _key: str | None = field(default=None, repr=False)
-    _value_like: bool | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, raw: str, **kw) -> "Token":
@@ -39,16 +37,6 @@ class Token:
         if self._key is None:
             self._key = label_key(self.text) if len(self.text) <= 4 * MAX_LABEL_CHARS else ""
         return self._key
-
-    @property
-    def value_like(self) -> bool:
-        if self._value_like is None:
-            self._value_like = (not self.paragraph) and is_clean_value_like(self.text)
-        return self._value_like
-
-    @property
-    def is_label(self) -> bool:
-        return not self.value_like and 0 < len(self.text) <= MAX_LABEL_CHARS
 
     def provenance(self) -> dict:
         out: dict = {"source": self.source}
