@@ -2,8 +2,9 @@
 
 A *group* is one table row as well as we can rebuild it: the labels printed before its
 values, then its value cells (a ``(labels, values, is an HTML row)`` tuple). HTML rows
-are groups as they are. In text renderings a row may be spread over many lines, so a new group starts where a label follows a value (and at
-every line that visibly holds a whole row).
+are groups as they are. In text renderings a row may be spread over many lines, so a new
+group starts where a label follows a value (and at every line that visibly holds a whole
+row).
 
 Sections are found from their headings (numeral + keyword, templates.md §5.1) and, where a
 page has no headings, from the tables' own marker labels. Section 二's sub-tables are found
