@@ -423,3 +423,14 @@ def test_parsing_in_threads_gives_each_thread_its_own_parser(report):
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda data: parse_bytes(data, name="t.html"), pages * 3))
     assert all(r.status == "ok" and r.value_map() == report.values for r in results)
+
+
+@pytest.mark.parametrize("mark", ["\ue000", "\ue001", "\ue010", "\ue011", "\ue012", "\ue013", "\ue014", "\ue015"])
+def test_a_page_printing_our_private_use_marks_still_reads_exactly(report, mark):
+    """The front ends mark cells, rows and tables with private-use characters; a page that
+    prints one (in a label cell, here) must still read every number, not lose the table."""
+    page = G.render_html(report, random.Random(5), G.Style())
+    page = page.replace("一、本年新收政府信息公开申请数量", "一、本年新收政府信息公开申请数量" + mark, 1)
+    result = timed_parse(page.encode(), name="marks.html")
+    assert result.status == "ok", result.reasons
+    assert result.value_map() == report.values

@@ -157,12 +157,18 @@ def _batch_texts(table, trs: list, tds: list) -> list[str] | None:
     for tr in trs:
         tr.text = None
         tr.tail = None
+    originals = []
     for td in tds:
+        originals.append(td.text)
         td.text = _CELL_MARK + (td.text or "")
         td.tail = None
     text = etree.tostring(table, method="text", encoding=str, with_tail=False)
     parts = text.split(_CELL_MARK)
     if len(parts) != len(tds) + 1:
+        # The page prints the mark itself: take the marks out again, or the caller's
+        # cell-by-cell reading would find one at the start of every cell.
+        for td, original in zip(tds, originals):
+            td.text = original
         return None
     return [clean_cell(p) for p in parts[1:]]
 
