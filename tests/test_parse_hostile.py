@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import subprocess
 import sys
 import time
@@ -432,5 +433,19 @@ def test_a_page_printing_our_private_use_marks_still_reads_exactly(report, mark)
     page = G.render_html(report, random.Random(5), G.Style())
     page = page.replace("一、本年新收政府信息公开申请数量", "一、本年新收政府信息公开申请数量" + mark, 1)
     result = timed_parse(page.encode(), name="marks.html")
+    assert result.status == "ok", result.reasons
+    assert result.value_map() == report.values
+
+
+@pytest.mark.parametrize("style", ["display&#58;none", "display:&#110;one", "DISPLAY&#x3a; none"])
+def test_a_decoy_table_hidden_with_character_references_is_not_read(report, style):
+    """A copy of section 三 with other numbers, hidden by a style the source spells with
+    character references: the browser hides it, so must we."""
+    page = G.render_html(report, random.Random(5), G.Style())
+    start = page.index("<table", page.index(G.HEADINGS["s3"]))
+    table = page[start:page.index("</table>", start) + len("</table>")]
+    decoy = re.sub(r">(\d+)<", lambda m: f">{int(m.group(1)) + 7}<", table)
+    page = page[:start] + f'<div style="{style}">{decoy}</div>' + page[start:]
+    result = timed_parse(page.encode(), name="decoy.html")
     assert result.status == "ok", result.reasons
     assert result.value_map() == report.values

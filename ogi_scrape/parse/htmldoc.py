@@ -220,7 +220,9 @@ def _is_layout_table(table) -> bool:
     return False
 
 
-_DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.IGNORECASE)
+# display:none, and any "display" followed by a character reference (display&#58;none,
+# display:&#110;one): the parser decodes those in the style attribute, so they hide too.
+_DISPLAY_NONE = re.compile(r"display\s*(?:&|:\s*(?:none|&))", re.IGNORECASE)
 MAX_SOURCE_LINE = 65535     # libxml2 may clamp larger line numbers: then we cannot localise
 
 
