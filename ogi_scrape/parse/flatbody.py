@@ -40,7 +40,7 @@ Costs (48 bench pages, ms/page): the transform ~0.35 (of which the source lines 
 the span attributes ~0.05), reading the tables back ~0.4 (mostly making one ``Token`` per
 cell and folding its whitespace). Processing instructions need no special case (libxml2
 2.14 no longer makes them in HTML, and where a tree has them both paths ignore them);
-searching the document for them cost a quarter of the transform.
+one special case less.
 
 The transform runs on a body the caller already cleaned (hidden elements dropped, skipped
 and chrome tags stripped), so nothing hidden or skipped is left inside a table.
