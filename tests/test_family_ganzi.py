@@ -8,7 +8,6 @@ attachment-only, news) are what make picking non-trivial.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from pathlib import Path
@@ -18,15 +17,12 @@ from lxml import html as lxml_html
 from protego import Protego
 
 from ogi_scrape.errors import FetchFailed, NotFound
-from ogi_scrape.fetch import Fetcher, Mirror
-from ogi_scrape.replica import ReplicaServer
-from ogi_scrape.replica.testing import fast_settings
+from ogi_scrape.replica.testing import replica_fixture, run_with_fetcher
 from ogi_scrape.sources import load_registry
 from ogi_scrape.sources.candidates import pick
 from ogi_scrape.sources.families import discover as discover_any
 from ogi_scrape.sources.families import ganzi
 
-PORTALS = Path(__file__).resolve().parents[1] / "fixtures" / "portals"
 HOST = "www.luding.gov.cn"
 FILES = "files.gzz.gov.cn"
 BASE = f"http://{HOST}"
@@ -37,14 +33,7 @@ PDF = f"https://{FILES}/upload/file/20/zhengwen/8c1f4e2a9b7d4c6e8a3f5b2d1e0c9a47
 GOLD = Path("/work/shared/corpus/seed/luding-2024.gold.json")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    # Only this family's hosts, so another replica's bug cannot break these tests.
-    root = tmp_path_factory.mktemp("portals")
-    for host in (HOST, FILES):
-        (root / host).symlink_to(PORTALS / host, target_is_directory=True)
-    with ReplicaServer(root) as s:
-        yield s
+server = replica_fixture(HOST, FILES, scope="module")
 
 
 @pytest.fixture(scope="module")
@@ -52,24 +41,17 @@ def source():
     return load_registry().get("513322-luding")
 
 
-def run(server, coro_fn):
-    async def go():
-        async with Fetcher(fast_settings(), mirror=Mirror.from_replica(server)) as f:
-            return await coro_fn(f)
-    return asyncio.run(go())
-
-
 def discover(server, source, **kw):
     server.clear_requests()
-    return run(server, lambda f: ganzi.discover(source, f, **kw))
+    return run_with_fetcher(server, lambda f: ganzi.discover(source, f, **kw))
 
 
 def get(server, path, **kw):
-    return run(server, lambda f: f.get(BASE + path, raise_for_status=False, **kw))
+    return run_with_fetcher(server, lambda f: f.get(BASE + path, raise_for_status=False, **kw))
 
 
 def post_api(server, body):
-    return run(server, lambda f: f.post(BASE + API, json=body, raise_for_status=False))
+    return run_with_fetcher(server, lambda f: f.post(BASE + API, json=body, raise_for_status=False))
 
 
 # --------------------------------------------------------------------------- discovery
@@ -139,7 +121,7 @@ def test_attachment_only_report_lists_its_file(server, source):
     assert xinglong.candidate.attachments == [PDF]
     assert xinglong.candidate.has_body is False
     assert any("attachment-only" in r for r in xinglong.reasons)
-    pdf = run(server, lambda f: f.get(PDF))            # the attachment host serves the file
+    pdf = run_with_fetcher(server, lambda f: f.get(PDF))            # the attachment host serves the file
     assert pdf.content.startswith(b"%PDF-") and b"%%EOF" in pdf.content[-16:]
     # a township with its report in the page is not attachment-only
     luqiao = pick(cands, 2024, "泸定县", kind="township", org="泸桥镇").candidate
@@ -184,7 +166,7 @@ def test_hub_path_from_the_registry_option_skips_the_home_page(server, source):
 
 def test_dispatch_by_family_name(server, source):
     server.clear_requests()
-    cands = run(server, lambda f: discover_any(source, f, year=2024))
+    cands = run_with_fetcher(server, lambda f: discover_any(source, f, year=2024))
     assert pick(cands, 2024, "泸定县").candidate.url == REPORT_2024
 
 
@@ -222,7 +204,7 @@ def test_list_api_answers_like_the_platform(server):
     assert dates == sorted(dates, reverse=True)                   # newest first
     empty = json.loads(post_api(server, {"columnId": 7125, "current": 1, "size": 15, "type": False}).content)
     assert empty["data"]["pages"] == 0 and empty["data"]["records"] == []
-    bad = run(server, lambda f: f.post(BASE + API, data=b"columnId=6383", raise_for_status=False))
+    bad = run_with_fetcher(server, lambda f: f.post(BASE + API, data=b"columnId=6383", raise_for_status=False))
     assert bad.status == 400
     assert get(server, API).status == 405
 

@@ -9,21 +9,15 @@ adapter may go.
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
-
 import pytest
 
 from ogi_scrape.errors import NotFound
-from ogi_scrape.fetch import Fetcher, Mirror
-from ogi_scrape.replica import ReplicaServer
-from ogi_scrape.replica.testing import fast_settings, make_site
+from ogi_scrape.replica.testing import replica_fixture, run_with_fetcher
 from ogi_scrape.sources.candidates import pick
 from ogi_scrape.sources.families import generic
 
 HOST = "www.shili.gov.cn"
 BASE = f"http://{HOST}/"
-PORTALS = Path(__file__).resolve().parents[1] / "fixtures" / "portals"
 
 BODY = ("<p>2024年，示例县认真落实条例要求。全县主动公开政府信息1200条。</p>"
         "<p>一、总体情况</p><p>（一）主动公开情况 全县各部门按要求公开。</p>" * 6 +
@@ -66,22 +60,13 @@ FILES = {
 }
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("portals")
-    make_site(root, HOST, FILES)
-    for host in ("www.luding.gov.cn", "files.gzz.gov.cn"):
-        (root / host).symlink_to(PORTALS / host, target_is_directory=True)
-    with ReplicaServer(root) as s:
-        yield s
+server = replica_fixture("www.luding.gov.cn", "files.gzz.gov.cn", sites={HOST: FILES},
+                         scope="module")
 
 
 def discover(server, source, **kw):
-    async def go():
-        async with Fetcher(fast_settings(), mirror=Mirror.from_replica(server)) as f:
-            return await generic.discover(source, f, **kw)
     server.clear_requests()
-    return asyncio.run(go())
+    return run_with_fetcher(server, lambda f: generic.discover(source, f, **kw))
 
 
 SOURCE = {"name": "示例县人民政府", "base_url": BASE, "family": "generic", "columns": []}

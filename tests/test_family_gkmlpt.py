@@ -6,37 +6,30 @@ The replica's report category holds 115 articles, so the JSON API has two pages 
 
 from __future__ import annotations
 
-import asyncio
 import json
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from ogi_scrape.errors import NotFound
-from ogi_scrape.fetch import Fetcher, Mirror
 from ogi_scrape.parse import parse_bytes
-from ogi_scrape.replica import ReplicaServer
-from ogi_scrape.replica.testing import fast_settings
+from ogi_scrape.replica.testing import (
+    PORTALS,
+    patient_settings,
+    replica_fixture,
+    run_with_fetcher,
+)
 from ogi_scrape.sources import load_registry
 from ogi_scrape.sources.candidates import pick
 from ogi_scrape.sources.families import gkmlpt
 
-PORTALS = Path(__file__).resolve().parents[1] / "fixtures" / "portals"
-# Tiny delays, but patient timeouts: CI machines run other suites at the same time.
-SETTINGS = fast_settings(connect_timeout=15.0, read_timeout=15.0, attempt_timeout=30.0,
-                         total_budget=60.0)
+SETTINGS = patient_settings()
 HOST = "zijin.gov.cn"
 DATA = json.loads((PORTALS / HOST / "gkmlpt.json").read_text("utf-8"))
 SID = DATA["sid"]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("portals")
-    (root / HOST).symlink_to(PORTALS / HOST, target_is_directory=True)
-    with ReplicaServer(root) as s:
-        yield s
+server = replica_fixture(HOST, scope="module")
 
 
 @pytest.fixture
@@ -45,11 +38,8 @@ def source():
 
 
 def run(server, job):
-    async def go():
-        async with Fetcher(SETTINGS, mirror=Mirror.from_replica(server)) as f:
-            return await job(f)
     server.clear_requests()
-    return asyncio.run(go())
+    return run_with_fetcher(server, job, settings=SETTINGS)
 
 
 def api_pages(server):

@@ -7,27 +7,25 @@ JS location.href stub in front of the column. 海盐 answers the 瑞数 412 chal
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from lxml import html as lxml_html
 
 from ogi_scrape.errors import Blocked, NotFound
-from ogi_scrape.fetch import Fetcher, Mirror
-from ogi_scrape.replica import ReplicaServer
-from ogi_scrape.replica.testing import fast_settings
+from ogi_scrape.replica.testing import (
+    PORTALS,
+    patient_settings,
+    replica_fixture,
+    run_with_fetcher,
+)
 from ogi_scrape.sources import load_registry
 from ogi_scrape.sources.candidates import pick
 from ogi_scrape.sources.families import adapter_for, hanweb
 
-PORTALS = Path(__file__).resolve().parents[1] / "fixtures" / "portals"
-# Tiny delays, but patient timeouts: CI machines run other suites at the same time.
-SETTINGS = fast_settings(connect_timeout=15.0, read_timeout=15.0, attempt_timeout=30.0,
-                         total_budget=60.0)
+SETTINGS = patient_settings()
 HOST = "www.jiashan.gov.cn"
 BLOCKED_HOST = "www.haiyan.gov.cn"
 COLUMN_ID = "1229850102"
@@ -37,13 +35,7 @@ PROXY = "/module/web/jpage/dataproxy.jsp"
 RECORDS = json.loads((PORTALS / HOST / "jpage.json").read_text("utf-8"))["columns"][COLUMN_ID]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("portals")
-    for host in (HOST, BLOCKED_HOST):
-        (root / host).symlink_to(PORTALS / host, target_is_directory=True)
-    with ReplicaServer(root) as s:
-        yield s
+server = replica_fixture(HOST, BLOCKED_HOST, scope="module")
 
 
 @pytest.fixture
@@ -52,11 +44,8 @@ def registry():
 
 
 def run(server, job):
-    async def go():
-        async with Fetcher(SETTINGS, mirror=Mirror.from_replica(server)) as f:
-            return await job(f)
     server.clear_requests()
-    return asyncio.run(go())
+    return run_with_fetcher(server, job, settings=SETTINGS)
 
 
 def record_url(title):

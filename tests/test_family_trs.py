@@ -7,38 +7,29 @@ report and a list link to a year folder that now answers 404 (docs/replicas.md "
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from pathlib import Path
 
 import pytest
 
 from ogi_scrape.errors import NotFound
-from ogi_scrape.fetch import Fetcher, Mirror
 from ogi_scrape.parse import parse_bytes
-from ogi_scrape.replica import ReplicaServer
-from ogi_scrape.replica.testing import fast_settings
+from ogi_scrape.replica.testing import (
+    patient_settings,
+    replica_fixture,
+    run_with_fetcher,
+)
 from ogi_scrape.sources import load_registry
 from ogi_scrape.sources.candidates import pick
 from ogi_scrape.sources.families import trs
 
-PORTALS = Path(__file__).resolve().parents[1] / "fixtures" / "portals"
-# Tiny delays, but patient timeouts: CI machines run other suites at the same time.
-SETTINGS = fast_settings(connect_timeout=15.0, read_timeout=15.0, attempt_timeout=30.0,
-                         total_budget=60.0)
+SETTINGS = patient_settings()
 HOST = "daixian.gov.cn"
 COLUMN = "/dxzw/zwgk/xxgknb/"
 OLD_COLUMN = "/dxzw/zfxxgk/xxgknb/index.html"
 GBK_PAGE = COLUMN + "202103/t20210330_3329415.html"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    # Only this family's site: other engineers' replicas must not be able to break these tests.
-    root = tmp_path_factory.mktemp("portals")
-    (root / HOST).symlink_to(PORTALS / HOST, target_is_directory=True)
-    with ReplicaServer(root) as s:
-        yield s
+server = replica_fixture(HOST, scope="module")
 
 
 @pytest.fixture
@@ -47,18 +38,12 @@ def source():
 
 
 def discover(server, source, **kw):
-    async def go():
-        async with Fetcher(SETTINGS, mirror=Mirror.from_replica(server)) as f:
-            return await trs.discover(source, f, **kw)
     server.clear_requests()
-    return asyncio.run(go())
+    return run_with_fetcher(server, lambda f: trs.discover(source, f, **kw), settings=SETTINGS)
 
 
 def fetch(server, url):
-    async def go():
-        async with Fetcher(SETTINGS, mirror=Mirror.from_replica(server)) as f:
-            return await f.get(url)
-    return asyncio.run(go())
+    return run_with_fetcher(server, lambda f: f.get(url), settings=SETTINGS)
 
 
 def paths(server):

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 
 import pytest
 
 from ogi_scrape.errors import EXIT_BLOCKED, Blocked
-from ogi_scrape.fetch import Archive, BlockedByAntiBot, Fetcher, Mirror, read_record
+from ogi_scrape.fetch import Archive, BlockedByAntiBot, read_record
 from ogi_scrape.fetch.antibot import default_signatures, detect, parse_signatures
-from ogi_scrape.replica import ReplicaServer
-from ogi_scrape.replica.testing import fast_settings, make_site
+from ogi_scrape.replica.testing import fast_settings, replica_fixture, run_with_fetcher
 
 HOST = "www.walled.gov.cn"
 REPORT = "<html><body><h1>2023年政府信息公开工作年度报告</h1><p>依申请公开 12 件</p></body></html>"
 
 
-@pytest.fixture
-def server(tmp_path):
-    make_site(tmp_path / "s", HOST, {"nb.html": REPORT, "other.html": REPORT})
-    make_site(tmp_path / "s", "www.open.gov.cn", {"nb.html": REPORT})
-    with ReplicaServer(tmp_path / "s") as s:
-        yield s
+server = replica_fixture(sites={HOST: {"nb.html": REPORT, "other.html": REPORT},
+                                "www.open.gov.cn": {"nb.html": REPORT}}, scope="function")
 
 
 @pytest.mark.parametrize("fault,kind,status", [
@@ -36,13 +30,9 @@ def test_wall_is_blocked_after_one_request_and_archived(server, tmp_path, fault,
     server.inject(HOST, "/nb.html", [fault, "ok"])    # "ok" would follow: we must not ask again
     archive = Archive(tmp_path / "warc")
 
-    async def go():
-        async with Fetcher(fast_settings(obey_robots=False), archive=archive,
-                           mirror=Mirror.from_replica(server)) as f:
-            return await f.get(f"http://{HOST}/nb.html")
-
     with pytest.raises(BlockedByAntiBot) as info:
-        asyncio.run(go())
+        run_with_fetcher(server, lambda f: f.get(f"http://{HOST}/nb.html"),
+                         settings=fast_settings(obey_robots=False), archive=archive)
     err = info.value
     assert isinstance(err, Blocked) and err.exit_code == EXIT_BLOCKED
     assert (err.kind, err.status) == (kind, status) and err.hint
@@ -55,16 +45,14 @@ def test_wall_is_blocked_after_one_request_and_archived(server, tmp_path, fault,
 def test_walled_host_is_not_asked_again_but_other_hosts_are(server):
     server.inject(HOST, "/nb.html", ["challenge-412"])
 
-    async def go():
-        async with Fetcher(fast_settings(obey_robots=False),
-                           mirror=Mirror.from_replica(server)) as f:
-            with pytest.raises(BlockedByAntiBot):
-                await f.get(f"http://{HOST}/nb.html")
-            with pytest.raises(BlockedByAntiBot, match="earlier in this run"):
-                await f.get(f"http://{HOST}/other.html")
-            return await f.get("http://www.open.gov.cn/nb.html")
+    async def job(f):
+        with pytest.raises(BlockedByAntiBot):
+            await f.get(f"http://{HOST}/nb.html")
+        with pytest.raises(BlockedByAntiBot, match="earlier in this run"):
+            await f.get(f"http://{HOST}/other.html")
+        return await f.get("http://www.open.gov.cn/nb.html")
 
-    assert asyncio.run(go()).status == 200
+    assert run_with_fetcher(server, job, settings=fast_settings(obey_robots=False)).status == 200
     assert [r.target for r in server.requests_for(HOST)] == ["/nb.html"]
 
 

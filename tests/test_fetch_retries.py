@@ -20,27 +20,19 @@ from ogi_scrape.fetch import (
     Unreachable,
     parse_retry_after,
 )
-from ogi_scrape.replica import ReplicaServer
-from ogi_scrape.replica.testing import fast_settings, make_site
+from ogi_scrape.replica.testing import fast_settings, replica_fixture, run_with_fetcher
 
 HOST = "www.retry.gov.cn"
 PAGE = "<html><body>泸定县人民政府 2023年政府信息公开工作年度报告</body></html>"
 
 
-@pytest.fixture
-def server(tmp_path):
-    make_site(tmp_path / "sites", HOST, {"page.html": PAGE, "other.html": PAGE})
-    make_site(tmp_path / "sites", "www.second.gov.cn", {"page.html": PAGE})
-    with ReplicaServer(tmp_path / "sites") as s:
-        yield s
+server = replica_fixture(sites={HOST: {"page.html": PAGE, "other.html": PAGE},
+                                "www.second.gov.cn": {"page.html": PAGE}}, scope="function")
 
 
 def fetch(server, url, settings=None, archive=None, **kw):
-    async def go():
-        async with Fetcher(settings or fast_settings(obey_robots=False), archive=archive,
-                           mirror=Mirror.from_replica(server)) as f:
-            return await f.get(url, **kw)
-    return asyncio.run(go())
+    return run_with_fetcher(server, lambda f: f.get(url, **kw),
+                            settings=settings or fast_settings(obey_robots=False), archive=archive)
 
 
 def hits(server, path, host=HOST):
@@ -137,16 +129,15 @@ def test_always_truncated_is_a_clear_failure(server):
 def test_429_retry_after_cools_down_the_whole_host(server):
     server.inject(HOST, "/page.html", ["status:429:retry-after=1", "ok"])
 
-    async def go():
-        async with Fetcher(fast_settings(obey_robots=False, host_concurrency=2),
-                           mirror=Mirror.from_replica(server)) as f:
-            first = asyncio.create_task(f.get(f"http://{HOST}/page.html"))
-            await asyncio.sleep(0.2)          # the 429 has arrived; the host is cooling down
-            second = asyncio.create_task(f.get(f"http://{HOST}/other.html"))
-            other_host = asyncio.create_task(f.get("http://www.second.gov.cn/page.html"))
-            return await asyncio.gather(first, second, other_host)
+    async def job(f):
+        first = asyncio.create_task(f.get(f"http://{HOST}/page.html"))
+        await asyncio.sleep(0.2)          # the 429 has arrived; the host is cooling down
+        second = asyncio.create_task(f.get(f"http://{HOST}/other.html"))
+        other_host = asyncio.create_task(f.get("http://www.second.gov.cn/page.html"))
+        return await asyncio.gather(first, second, other_host)
 
-    results = asyncio.run(go())
+    results = run_with_fetcher(server, job,
+                               settings=fast_settings(obey_robots=False, host_concurrency=2))
     assert [r.status for r in results] == [200, 200, 200]
     first_429 = server.requests_for(HOST, "/page.html")[0].time
     later = [r.time for r in server.requests_for(HOST)][1:]

@@ -13,23 +13,11 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from ogi_scrape.replica import ReplicaConfigError, ReplicaServer
-
-
-def _site(root: Path, host: str, files: dict[str, bytes | str], toml: str | None = None) -> Path:
-    site = root / host
-    for rel, data in files.items():
-        p = site / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    site.mkdir(parents=True, exist_ok=True)
-    if toml is not None:
-        (site / "site.toml").write_text(toml, "utf-8")
-    return site
+from ogi_scrape.replica.testing import make_site
 
 
 def get(server, host, path, method="GET", body=None, headers=None, timeout=5):
@@ -43,7 +31,7 @@ def get(server, host, path, method="GET", body=None, headers=None, timeout=5):
 
 @pytest.fixture
 def root(tmp_path):
-    _site(tmp_path, "www.example.gov.cn", {
+    make_site(tmp_path, "www.example.gov.cn", {
         "index.html": "<html>首页</html>",
         "a/b/index.html": "<html>dir index</html>",
         "a/page": "plain file without suffix",
@@ -51,11 +39,11 @@ def root(tmp_path):
         "doc/r.pdf": b"%PDF-1.4 fake",
         "site.toml": "",
     })
-    _site(tmp_path, "gbk.example.gov.cn", {
+    make_site(tmp_path, "gbk.example.gov.cn", {
         "p.html": '<meta charset="gb2312">政府信息公开'.encode("gbk"),
     }, toml='charset_header = ""\n')
-    _site(tmp_path, "routes.example.gov.cn", {"new/index.html": "<html>new</html>",
-                                              "files/x.txt": "x"}, toml="""
+    make_site(tmp_path, "routes.example.gov.cn", {"new/index.html": "<html>new</html>",
+                                                  "files/x.txt": "x"}, toml="""
 [[routes]]
 path = "/old/"
 status = 301
@@ -260,7 +248,7 @@ def test_family_handler_answers_first_and_can_fall_through(tmp_path, monkeypatch
         "                                          'body': request.json(), 'host': site.host})\n"
         "    return None\n")
     monkeypatch.setattr(families, "__path__", [*families.__path__, str(fam)])
-    _site(tmp_path / "root", "fam.gov.cn", {"static.html": "static"},
+    make_site(tmp_path / "root", "fam.gov.cn", {"static.html": "static"},
           toml='family = "zz_testfamily"\n')
     with ReplicaServer(tmp_path / "root") as s:
         status, headers, body = get(s, "fam.gov.cn", "/api?id=7", method="POST", body=b'{"k": 2}')
@@ -270,7 +258,7 @@ def test_family_handler_answers_first_and_can_fall_through(tmp_path, monkeypatch
 
 
 def test_bad_configuration_is_reported_with_the_file(tmp_path):
-    _site(tmp_path, "bad.gov.cn", {}, toml="family = [")
+    make_site(tmp_path, "bad.gov.cn", {}, toml="family = [")
     with pytest.raises(ReplicaConfigError, match="site.toml"):
         ReplicaServer(tmp_path)
     (tmp_path / "bad.gov.cn" / "site.toml").write_text('family = "no_such_family"\n')
