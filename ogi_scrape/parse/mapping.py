@@ -20,6 +20,7 @@ from operator import is_not
 from ogi_scrape.parse import templates as T
 from ogi_scrape.parse.cells import CellValue, read_clean
 from ogi_scrape.parse.placement import Placer, RowMatch
+from ogi_scrape.parse.s3header import S3Headers
 from ogi_scrape.parse.structure import group_lines
 from ogi_scrape.parse.tokens import Line, Token
 from ogi_scrape.parse.vocabulary import RowSpec, catalogue
@@ -127,24 +128,6 @@ def _layout(section: str, row_key: str, template_id: str, item: str | None) -> t
     return keys, tuple(specs)
 
 
-@lru_cache(maxsize=4096)
-def _s3_column(key: str, above: str) -> str | None:
-    """Section 三 column key of a header label key (``above``: the key printed over it, or
-    ""): the lowest label, or the two lowest joined (商业 over 企业, templates.md §5.2).
-    Pure of the two keys, which repeat from table to table: worked out once per pair."""
-    for label in (key, above + key):
-        for col in T.load("gb2021").s3_columns:
-            if col.key == "other_org":      # 其他 alone: not 其他组织 / 其他结果
-                if label == "其他":
-                    return col.key
-            elif any(label == mk or label.startswith(mk) for mk in col.match):
-                return col.key
-    return None
-
-
-_UNPLANNED = object()   # marks a geometry not planned yet (None is a refusal)
-
-
 def _type_flags(cv: CellValue, col: T.Column | None, section: str, column_key: str) -> list[str]:
     flags: list[str] = []
     if cv.value is None:
@@ -172,9 +155,7 @@ class _Mapper:
         self.unreadable: list[dict] = []
         self.notes: list[str] = []
         self.header_mismatch: set[str] = set()
-        self._header_cache: dict[int, dict[int, str | None] | None] = {}
-        self._header_plans: dict[tuple, tuple | None] = {}
-        self._header_order: dict[int, list[int] | None] = {}
+        self.s3_headers = S3Headers(placer.headers, placer.headers_above)
         self._s2_blocks: dict[str | None, tuple[str, T.Block | None, str]] = {}
 
     def _columns(self, m: RowMatch) -> tuple[tuple, tuple] | None:
@@ -210,30 +191,6 @@ class _Mapper:
             found = self._s2_blocks[item] = (fmt, block, source)
         return found
 
-    def _header_columns(self, table: int) -> dict[int, str | None] | None:
-        """Grid column → section 三 column key under the printed header of one HTML table
-        (None under a label that is no template column, e.g. 小计); built once per table."""
-        if table in self._header_cache:
-            return self._header_cache[table]
-        header = self.placer.headers.get(table)
-        colmap: dict[int, str | None] | None = None
-        if header:
-            above = self.placer.headers_above.get(table, {})
-            colmap = {c: _s3_column(hkey, above.get(c, "")) for c, hkey in header.items()}
-        self._header_cache[table] = colmap
-        return colmap
-
-    def _header_in_order(self, table: int, keys: tuple) -> list[int] | None:
-        """Grid column of each section 三 column, in the format's order, when the table's
-        header prints every column exactly once; else None. A row whose cells stand exactly
-        in these grid columns reads the same by header as by position, with nothing left
-        out: checking it by header would change nothing, so the check is skipped."""
-        if table not in self._header_order:
-            colmap = self._header_columns(table) or {}
-            where = [[c for c, key in colmap.items() if key == k] for k in keys]
-            self._header_order[table] = [c[0] for c in where] if all(len(c) == 1 for c in where) else None
-        return self._header_order[table]
-
     def _by_header(self, m: RowMatch, keys: tuple) -> tuple[list[Token | None] | None, tuple]:
         """Section 三 columns by the printed header (HTML geometry): each template column must
         be found exactly once under its own label; cells under other header labels (e.g. 小计
@@ -243,9 +200,7 @@ class _Mapper:
             return None, ()
         # (table, grid column, span) of each value cell: rows of a table share it.
         geometry = tuple([(t.table, t.col, t.colspan) for t in values])
-        plan = self._header_plans.get(geometry, _UNPLANNED)
-        if plan is _UNPLANNED:
-            plan = self._header_plans[geometry] = self._header_plan(geometry, keys)
+        plan = self.s3_headers.plan(geometry, keys)
         if plan is None:
             return None, ()
         positions, how, note, extra_labels = plan
@@ -255,54 +210,6 @@ class _Mapper:
             self.notes.append(f"s3.{m.row_key}: {extra_labels[0]} cell(s) under extra header(s) "
                               f"{extra_labels[1]} left out")
         return [values[j] if j is not None else None for j in positions], how
-
-    def _header_plan(self, geometry: tuple[tuple[int, int, int], ...], keys: tuple) -> tuple | None:
-        """``_by_header`` for one row geometry: (value index per template column, how, note,
-        (extra count, their header labels)), or None to refuse (also when a cell has no
-        grid position). Worked out once per geometry and page."""
-        if any(table is None or col is None for table, col, _ in geometry):
-            return None
-        table = geometry[0][0]
-        colmap = self._header_columns(table)
-        if not colmap:
-            return None
-        header = self.placer.headers[table]
-        found: dict[str, int] = {}
-        extra: list[int] = []
-        for j, (_, col, colspan) in enumerate(geometry):
-            if colspan <= 1:
-                key = colmap.get(col)
-                under = {key} if key else set()
-            else:
-                under = {colmap.get(c) for c in range(col, col + colspan)}
-                under.discard(None)
-            if len(under) > 1:
-                return None
-            if under:
-                key = under.pop()
-                if key in found:
-                    return None
-                found[key] = j
-            elif not header.get(col):
-                return None
-            else:
-                extra.append(j)
-        positions = tuple(found.get(key) for key in keys)
-        how: tuple = ("by_header",)
-        note = None
-        if None in positions:
-            # A column the header does not print at all (a table with only 自然人 / 商业企业 /
-            # 总计, templates.md C4) is not read: no cell, never a blank. A column the header
-            # prints but this row has no cell under refuses the mapping.
-            printed = {key for key in colmap.values() if key}
-            if any(pos is None and key in printed for pos, key in zip(positions, keys)) \
-                    or len(found) < 2 or extra:
-                return None
-            how += ("columns_not_printed",)
-            note = (f"section 三: the table prints only {sorted(printed)}; the other columns "
-                    "are not in the report")
-        extra_labels = (len(extra), sorted({header.get(geometry[j][1]) for j in extra})) if extra else None
-        return positions, how, note, extra_labels
 
     def _unreadable(self, m: RowMatch, reason: str) -> None:
         self.unreadable.append({
@@ -330,7 +237,7 @@ class _Mapper:
             return
         if m.section == "s3" and "by_header" not in how and slots and m.html_row \
                 and values and values[0].table in self.placer.headers \
-                and [t.col for t in values] != self._header_in_order(values[0].table, keys):
+                and [t.col for t in values] != self.s3_headers.in_order(values[0].table, keys):
             by_header, header_how = self._by_header(m, keys)
             if by_header is not None and "columns_not_printed" not in header_how \
                     and any(map(is_not, by_header, slots)):
