@@ -19,7 +19,7 @@ from ogi_scrape.parse.meta import find_title, parse_title, year_from_text
 from ogi_scrape.parse.pipetext import read_text
 from ogi_scrape.parse.result import PARSER_VERSION, ParseResult, Value, build_result
 
-__all__ = ["parse_bytes", "parse_path", "ParseResult", "Value", "PARSER_VERSION", "sniff_kind"]
+__all__ = ["PARSER_VERSION", "ParseResult", "Value", "parse_bytes", "parse_path", "sniff_kind"]
 
 _MAGIC = ((b"%PDF", "pdf"), (b"PK\x03\x04", "zip (docx/xlsx)"),
           (b"\xd0\xcf\x11\xe0", "ole (doc/xls/wps)"), (b"\x89PNG", "png image"),

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from operator import is_not
+from typing import ClassVar
 
 from ogi_scrape.parse import templates as T
 from ogi_scrape.parse.cells import CellValue, read_clean
@@ -347,8 +348,9 @@ class _Mapper:
         if not s4_done and s4_blank_row is not None:
             self.map_row(s4_blank_row)
 
-    _PROCEEDINGS = {"行政复议": "reconsideration", "未经复议直接起诉": "litigation_direct",
-                    "复议后起诉": "litigation_after"}
+    _PROCEEDINGS: ClassVar[dict[str, str]] = {
+        "行政复议": "reconsideration", "未经复议直接起诉": "litigation_direct",
+        "复议后起诉": "litigation_after"}
 
     def _map_s4_by_proceeding(self, first: RowMatch, matches: list[RowMatch]) -> bool:
         """Section 四 printed transposed: one labelled row of five per proceeding. Taken only

@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from ogi_scrape.parse.textnorm import label_key
@@ -107,7 +107,7 @@ def common() -> dict:
     return tomllib.loads((TEMPLATE_DIR / "common.toml").read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(template_id: str) -> Template:
     if template_id not in FORMATS:
         raise KeyError(f"unknown template {template_id!r}; known: {', '.join(FORMATS)}")

@@ -29,7 +29,7 @@ class Token:
     _key: str | None = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, raw: str, **kw) -> "Token":
+    def of(cls, raw: str, **kw) -> Token:
         return cls(text=clean_cell(raw), **kw)
 
     @property
