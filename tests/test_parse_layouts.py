@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from ogi_scrape.parse import parse_bytes
 
 S3_HEAD = "(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和) | 申请人情况 |\n"
@@ -158,3 +160,30 @@ def test_section_four_printed_one_row_per_proceeding():
     assert got["s4.litigation_after.corrected"].value == 1
     assert got["s4.litigation_direct.total"].value == 0
     assert all(c["outcome"] == "pass" for c in result.checks if c["rule"] == "s4.group_total")
+
+
+@pytest.mark.parametrize("variant", ["s2t", "s2twp", "s2hk"])
+def test_mirror_in_taiwan_or_hong_kong_wording_reads_exactly(variant):
+    """Mirror sites convert whole pages, phrases included (templates.md §5.2): 政府資訊公開,
+    採購專案數量, 大量反覆申請 must read like 政府信息公开, 采购项目数量, 大量反复申请."""
+    import random
+
+    import opencc
+
+    import reportgen as G
+    for seed in range(3):
+        rnd = random.Random(seed)
+        report = G.make_report(rnd)
+        page = opencc.OpenCC(variant).convert(G.render_html(report, rnd, G.Style()))
+        result = parse_bytes(page.encode("utf-8"), name="mirror.html")
+        assert result.status == "ok", result.reasons
+        assert result.value_map() == report.values
+        # every row recognised by its own label, none placed by order alone
+        assert not [v.code for v in result.values if "label_inferred" in v.flags]
+
+
+def test_an_archives_bureau_keeps_its_name():
+    """档案 → 文件 undoes a mirror's phrase conversion in labels, never in a body's name."""
+    from ogi_scrape.parse.meta import parse_title
+    assert parse_title("泸定县档案局2023年政府信息公开工作年度报告") == (2023, "泸定县档案局")
+    assert parse_title("瀘定縣檔案局2023年政府資訊公開工作年度報告") == (2023, "泸定县档案局")

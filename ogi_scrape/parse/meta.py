@@ -13,12 +13,12 @@ from ogi_scrape.parse.textnorm import nfkc, to_simplified
 
 _TITLE_RE = re.compile(
     r"(?P<pre>(?:20\d\d)年)?\s*(?P<org>[^\s。，,；;:：]{0,40}?)\s*(?P<year>(?:19|20)\d\d)\s*年?度?\s*"
-    r"(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度)?(?:工作)?(?:年度)?报\s*告")
+    r"(?:政府)?(?:信息公开|资讯公开|政务公开)(?:工作)?(?:年度)?(?:工作)?(?:年度)?报\s*告")
 _PERIOD_RE = re.compile(r"((?:19|20)\d\d)\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-|～|~)\s*"
                         r"(?:((?:19|20)\d\d)\s*年\s*)?12\s*月\s*31\s*日")
 # Body cues for the report year, most reliable first (a report with no title in the text).
 _BODY_YEAR_RES = (
-    re.compile(r"((?:19|20)\d\d)\s*年度?\s*(?:的)?\s*(?:政府|政务)?信息公开"),
+    re.compile(r"((?:19|20)\d\d)\s*年度?\s*(?:的)?\s*(?:政府|政务)?(?:信息|资讯)公开"),
     re.compile(r"截[至止]\s*((?:19|20)\d\d)\s*年\s*12\s*月\s*31\s*日"),
     re.compile(r"(?m)^\s*((?:19|20)\d\d)\s*年\s*(?:度|[,，]|以来|[^\d\s月])"),
 )
@@ -26,13 +26,13 @@ _BODY_YEAR_RES = (
 
 _YEAR_FIRST_TITLE_RE = re.compile(
     r"(?P<year>(?:19|20)\d\d)\s*年\s*度?\s*(?P<org>[^\s。，,；;:：]{2,40}?)\s*"
-    r"(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度)?(?:工作)?(?:年度)?报\s*告")
+    r"(?:政府)?(?:信息公开|资讯公开|政务公开)(?:工作)?(?:年度)?(?:工作)?(?:年度)?报\s*告")
 
 
 def parse_title(title: str | None) -> tuple[int | None, str | None]:
     if not title:
         return None, None
-    t = to_simplified(nfkc(title)).replace("\n", "")
+    t = to_simplified(nfkc(title), phrases=False).replace("\n", "")
     m = _TITLE_RE.search(t)
     if not m:
         m = _YEAR_FIRST_TITLE_RE.search(t)
@@ -49,7 +49,7 @@ def parse_title(title: str | None) -> tuple[int | None, str | None]:
 def find_title(text_head: str) -> str | None:
     for line in text_head.splitlines()[:40]:
         line = line.strip(" |")
-        t = to_simplified(nfkc(line))
+        t = to_simplified(nfkc(line), phrases=False)
         if len(line) <= 80 and (_TITLE_RE.search(t) or _YEAR_FIRST_TITLE_RE.search(t)):
             return line
     return None

@@ -51,14 +51,21 @@ def _t2s_table() -> dict[int, str]:
     return table
 
 
-_PHRASE_FIXES = (("档案", "文件"),)
+# Taiwan- and Hong Kong-style phrase conversions that mirror sites apply on top of the
+# character conversion (templates.md §5.2: 規範性檔案 for 规范性文件), for the words of the
+# template's labels: 資訊 for 信息, 專案 for 项目, 反覆 for 反复 (OpenCC s2twp / s2hk).
+_PHRASE_FIXES = (("档案", "文件"), ("资讯", "信息"), ("专案", "项目"), ("反覆", "反复"))
 
 
-def to_simplified(text: str) -> str:
+def to_simplified(text: str, *, phrases: bool = True) -> str:
+    """Traditional → simplified by character; ``phrases`` also undoes the mirror sites'
+    phrase conversions, which is right for matching labels but wrong for names (an
+    档案局 is an archives bureau, not a 文件局), so titles and names pass False."""
     text = text.translate(_t2s_table())
-    for old, new in _PHRASE_FIXES:
-        if old in text:
-            text = text.replace(old, new)
+    if phrases:
+        for old, new in _PHRASE_FIXES:
+            if old in text:
+                text = text.replace(old, new)
     return text
 
 
