@@ -55,7 +55,7 @@ MIRRORS = {
     "word_paste_cells": lambda h: re.sub(
         r"(<td[^>]*>)(.*?)(</td>)",
         r'\1<p class="MsoNormal" style="text-align:center"><span style="font-family:仿宋_GB2312">\2</span></p>\3',
-        h, flags=re.S),
+        h, flags=re.DOTALL),
     "nbsp_padding": lambda h: re.sub(r"(<td[^>]*>)", r"\1&nbsp;", h).replace("</td>", "&nbsp;</td>"),
     "br_in_labels": _label(lambda t: t[:len(t) // 2] + "<br>" + t[len(t) // 2:]),
     "label_per_character_spans": _label(lambda t: "".join(f"<span>{c}</span>" for c in t)),
@@ -68,7 +68,7 @@ MIRRORS = {
                                         lambda m: "<" + m.group(1) + m.group(2).upper(), h),
     "unquoted_spans": lambda h: re.sub(r'(colspan|rowspan)="(\d+)"', r"\1=\2", h),
     "layout_table_around_tables": lambda h: re.sub(r"(<table\b.*?</table>)",
-                                                   r"<table><tr><td>\1</td></tr></table>", h, flags=re.S),
+                                                   r"<table><tr><td>\1</td></tr></table>", h, flags=re.DOTALL),
     "header_cells_as_th": lambda h: re.sub(r"<td([^>]*)>([^<>\d&][^<>]*)</td>", r"<th\1>\2</th>", h),
     "crlf": lambda h: h.replace("\r\n", "\n").replace("\n", "\r\n"),
 }
@@ -96,3 +96,48 @@ def test_a_mirrored_page_reads_to_the_gold_values(gold_path, mirror):
         assert not wrong, f"{mirror} ({encoding})"
         assert result.status == as_published.status, (mirror, encoding, result.reasons)
         assert result.template == as_published.template
+
+
+# ----------------------------------------------------------------------------- text renderings
+TEXT_GOLDS = [p for p in sorted(CORPUS.rglob("*.gold.json"))
+              if json.loads(p.read_text("utf-8"))["file"].endswith(".txt")] if CORPUS.is_dir() else []
+
+
+def _full_width_numbers(text: str) -> str:
+    return re.sub(r"(?<![\d.])(\d+)(?![\d.])",
+                  lambda m: "".join(chr(ord(c) + 0xFEE0) for c in m.group(1)), text)
+
+
+TEXT_MIRRORS = {
+    "traditional": opencc.OpenCC("s2t").convert,
+    "taiwan_wording": opencc.OpenCC("s2twp").convert,
+    "hong_kong_wording": opencc.OpenCC("s2hk").convert,
+    "half_width_brackets": lambda t: t.replace("（", "(").replace("）", ")"),
+    "full_width_brackets": lambda t: t.replace("(", "（").replace(")", "）"),
+    "full_width_numbers": _full_width_numbers,
+    "crlf": lambda t: t.replace("\r\n", "\n").replace("\n", "\r\n"),
+    "wide_pipes": lambda t: t.replace(" | ", "  |  "),
+    "tight_pipes": lambda t: t.replace(" | ", "|"),
+    "ideographic_spaces": lambda t: t.replace(" | ", "\u3000|\u3000"),
+    "trailing_spaces": lambda t: "\n".join(line + "   " for line in t.split("\n")),
+}
+
+
+def _close(a, b) -> bool:
+    return a is not None and abs(float(a) - float(b)) <= 1e-9
+
+
+@pytest.mark.parametrize("mirror", sorted(TEXT_MIRRORS))
+def test_a_mirrored_text_rendering_reads_as_the_original(mirror):
+    """The text renderings are partial pages: whatever the original reads right, the
+    mirrored rendering must read right too, with the same status."""
+    if not TEXT_GOLDS:
+        pytest.skip("no text renderings in the corpus")
+    for gold_path in TEXT_GOLDS:
+        gold, name, text = _gold_and_page(gold_path)
+        original = parse_bytes(text.encode("utf-8"), name=name)
+        right = {c for c, want in gold["values"].items() if _close(original.value_map().get(c), want)}
+        result = parse_bytes(TEXT_MIRRORS[mirror](text).encode("utf-8"), name=name)
+        got = result.value_map()
+        assert {c for c in right if not _close(got.get(c), gold["values"][c])} == set(), name
+        assert result.status == original.status, (name, result.reasons)

@@ -334,3 +334,16 @@ def test_paragraphs_read_as_each_line_cleaned_on_its_own(text):
     from ogi_scrape.parse.textnorm import clean_cell
     expected = [p for p in map(clean_cell, text.split("\n")) if p]
     assert [line.tokens[0].text for line in paragraphs(text)] == expected
+
+
+@given(printed_numbers())
+@FAST
+def test_numbers_printed_in_traditional_characters_read_the_same(case):
+    """萬元, 減少, 個… on traditional-character mirrors: the same value and unit, the raw
+    text as printed."""
+    import opencc
+    text, value, unit, _ = case
+    traditional = opencc.OpenCC("s2t").convert(text)
+    got = read_cell(traditional)
+    assert (got.value, got.unit) == (value, unit)
+    assert got.raw == " ".join(unicodedata.normalize("NFKC", traditional).split())

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from ogi_scrape.parse.textnorm import clean_cell
+from ogi_scrape.parse.textnorm import clean_cell, to_simplified
 
 NOT_APPLICABLE = {"/", "／", "\\", "-", "--", "—", "——", "–", "－", "一", "无", "不适用", "空",
                   "n/a", "na", "×", "x", "/ /"}
@@ -45,6 +45,8 @@ def is_clean_value_like(t: str) -> bool:
     """``is_value_like`` for text already through ``clean_cell`` (every Token's text)."""
     if not t or t.isascii() and t.isdigit():    # most cells: blank or a plain count
         return True
+    if not t.isascii():     # 萬元, 減少, 無 on traditional-character mirrors
+        t = to_simplified(t, phrases=False)
     if t.lower() in NOT_APPLICABLE:
         return True
     return _VALUE_RE.match(t.replace(" ", "")) is not None
@@ -61,9 +63,12 @@ def read_clean(raw: str) -> CellValue:
         return CellValue(raw, None, flags=["blank"])
     if raw.isascii() and raw.isdigit():           # most cells: a plain count, no regex needed
         return CellValue(raw, int(raw))
-    if raw.lower() in NOT_APPLICABLE:
+    # Read through the character conversion (萬元, 減少, 無 on traditional-character
+    # mirrors); ``raw`` keeps what was printed.
+    text = raw if raw.isascii() else to_simplified(raw, phrases=False)
+    if text.lower() in NOT_APPLICABLE:
         return CellValue(raw, None, flags=["not_applicable"])
-    m = _VALUE_RE.match(raw.replace(" ", ""))
+    m = _VALUE_RE.match(text.replace(" ", ""))
     if not m:
         return CellValue(raw, None, flags=["text_in_numeric"])
     num = m.group("num").replace(",", "")
@@ -78,6 +83,8 @@ def read_clean(raw: str) -> CellValue:
     if sign.startswith(("增", "减")):
         flags.append("signed_word")
     note = m.group("note")
+    if note and text is not raw:     # the annotation as printed (the conversion is 1:1)
+        note = raw.replace(" ", "")[m.start("note"):m.end("note")]
     if note:
         flags.append("annotated")
     return CellValue(raw, value, unit=m.group("unit"), flags=flags, note=note)
