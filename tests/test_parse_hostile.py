@@ -449,3 +449,21 @@ def test_a_decoy_table_hidden_with_character_references_is_not_read(report, styl
     result = timed_parse(page.encode(), name="decoy.html")
     assert result.status == "ok", result.reasons
     assert result.value_map() == report.values
+
+
+def test_a_cell_holding_two_numbers_is_not_read_as_one(report):
+    """A Word cell with two paragraphs, 4 and 529, is "4 529" once its text is folded: one
+    number with a space or two numbers? Never 4529; the cell is flagged and the report is
+    not ok, and nothing else changes."""
+    page = G.render_html(report, random.Random(5), G.Style())
+    code = "s3.new.natural_person"
+    printed = report.printed[code]
+    start = page.index("一、本年新收政府信息公开申请数量")
+    at = page.index(f">{printed}<", start)
+    page = page[:at] + ">4</p><p>529<" + page[at + len(printed) + 2:]
+    result = timed_parse(page.encode(), name="two-numbers.html")
+    got = {v.code: v for v in result.values}
+    assert got[code].value is None and "spaced_digits" in got[code].flags
+    assert result.status != "ok"
+    assert {c: v.value for c, v in got.items() if c != code} == \
+        {c: v for c, v in report.values.items() if c != code}

@@ -18,6 +18,10 @@ NOT_APPLICABLE = {"/", "／", "\\", "-", "--", "—", "——", "–", "－", "�
                   "n/a", "na", "×", "x", "/ /"}
 UNITS = ("万元", "元", "件", "个", "条", "项", "次", "人次", "宗")
 _NUM = r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)"
+# Digits on both sides of a space (or a folded line break): "4 529" may be one number with a
+# space in it or two numbers in one cell (two paragraphs of a Word cell). Not read.
+_SPACED_DIGITS = re.compile(r"\d\s+[\d.,]|[\d.,]\s+\d")
+_NOTE_RE = re.compile(r"[(（][^()（）]*[)）]")
 _VALUE_RE = re.compile(
     rf"^(?P<sign>[+\-−]|增加?|减少?)?\s*{_NUM}\s*(?P<unit>万元|元|件|个|条|项|次|人次|宗)?"
     r"\s*(?P<note>[(（][^()（）]*[)）])?$")
@@ -71,6 +75,8 @@ def read_clean(raw: str) -> CellValue:
     m = _VALUE_RE.match(text.replace(" ", ""))
     if not m:
         return CellValue(raw, None, flags=["text_in_numeric"])
+    if " " in text and _SPACED_DIGITS.search(_NOTE_RE.sub("", text)):
+        return CellValue(raw, None, flags=["spaced_digits"])
     num = m.group("num").replace(",", "")
     try:
         value: int | Decimal = Decimal(num) if "." in num else int(num)

@@ -19,7 +19,8 @@ from ogi_scrape.parse import templates as T
 from ogi_scrape.parse.mapping import Value
 
 UNCERTAIN_FLAGS = {"label_inferred", "position_inferred", "conflict", "header_order_mismatch"}
-WRONG_TYPE_FLAGS = frozenset({"non_integer", "negative", "unit_conflict", "text_in_numeric"})
+WRONG_TYPE_FLAGS = frozenset({"non_integer", "negative", "unit_conflict", "text_in_numeric",
+                              "spaced_digits"})
 
 
 @lru_cache(maxsize=1)

@@ -10,7 +10,7 @@ from ogi_scrape.parse import templates as T
 from ogi_scrape.parse.result import ParseResult
 
 MARK = {"blank": "·", "not_applicable": "/", "truncated": "✂", "conflict": "!",
-        "text_in_numeric": "?", "label_inferred": "~", "position_inferred": "~",
+        "text_in_numeric": "?", "spaced_digits": "?", "label_inferred": "~", "position_inferred": "~",
         "unit_conflict": "!", "non_integer": "!", "negative": "!"}
 STATUS_STYLE = {"ok": "bold green", "partial": "bold yellow", "failed": "bold red"}
 
