@@ -211,6 +211,8 @@ TEXT_MIRRORS = {
     "tight_pipes": lambda t: t.replace(" | ", "|"),
     "ideographic_spaces": lambda t: t.replace(" | ", "\u3000|\u3000"),
     "trailing_spaces": lambda t: "\n".join(line + "   " for line in t.split("\n")),
+    "page_break_in_section_three": lambda t: re.sub(
+        r"\n(?=[^\n]*危及)", "\n\n- 3 -\n申请人情况 |\n", t, count=1),
 }
 
 

@@ -187,3 +187,20 @@ def test_an_archives_bureau_keeps_its_name():
     from ogi_scrape.parse.meta import parse_title
     assert parse_title("泸定县档案局2023年政府信息公开工作年度报告") == (2023, "泸定县档案局")
     assert parse_title("瀘定縣檔案局2023年政府資訊公開工作年度報告") == (2023, "泸定县档案局")
+
+
+@pytest.mark.parametrize("convention", ["row", "cell", "sep", "bare"])
+@pytest.mark.parametrize("page_number", ["- 3 -", "— 12 —", "第3页", "第 3 页 共 12 页"])
+def test_a_page_number_inside_a_table_of_a_text_rendering_is_not_a_row(convention, page_number):
+    """PDF text renderings keep the page numbers a page break printed in the middle of a
+    table; read as cells, "- 3 -" was a row of values without a label."""
+    import random
+
+    import reportgen as G
+    report = G.make_report(random.Random(11))
+    text = G.render_text(report, random.Random(11), convention)
+    at = text.index("3.危及")
+    page = text[:at] + f"\n{page_number}\n\n" + text[at:]
+    result = parse_bytes(page.encode("utf-8"), name="page-break.txt")
+    assert result.status == "ok", result.reasons
+    assert result.value_map() == report.values

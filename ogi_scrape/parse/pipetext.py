@@ -30,6 +30,10 @@ SHORT_LINE = 40
 # than this means the same as one of this length. Capping it keeps a page of a million
 # ``|`` (renderer filler or junk) from costing a Token per pipe.
 MAX_EMPTY_RUN = 64
+# A page number printed by the PDF the text came from, alone on its line: "- 3 -", "— 12 —",
+# "第3页", "第 3 页 共 12 页". Not a cell: read as cells ("-", "3", "-") it looked like a row
+# of values without a label, inside the table the page break cut.
+_PAGE_NUMBER = re.compile(r"^(?:[-—–－]+\s*\d{1,4}\s*[-—–－]+|第\s*\d{1,4}\s*页(?:\s*[/，,]?\s*共\s*\d{1,4}\s*页)?)$")
 
 
 def _cap_empty_runs(parts: list[str]) -> list[str]:
@@ -135,6 +139,8 @@ def read_text(text: str) -> TextDocument:
             lines.append(Line(cells, kind="text",
                               row_boundary=sum(1 for c in cells if c.text) >= 2))
             pending_sep = False
+            continue
+        if _PAGE_NUMBER.match(stripped):
             continue
         if not stripped:
             if conv == "C" and raw != "":
