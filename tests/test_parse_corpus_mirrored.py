@@ -167,9 +167,53 @@ def _metadata_table_above(doc) -> bool:
     return True
 
 
+def _headings(doc) -> list:
+    return [el for el in doc.iter("p", "div", "h1", "h2", "h3", "h4", "strong")
+            if re.match(r"^[二三四]、", "".join(el.itertext()).strip())
+            and len("".join(el.itertext()).strip()) < 40 and el.find(".//table") is None
+            and not any(a.tag in ("td", "th", "table") for a in el.iterancestors())]
+
+
+def _next_table(el):
+    for sibling in el.itersiblings():
+        table = sibling if sibling.tag == "table" else sibling.find(".//table")
+        if table is not None:
+            return table
+    return None
+
+
+def _headings_moved_into_tables(where: str):
+    """Each section heading printed inside its table instead of above it: as the table's
+    <caption>, or as a first row spanning every column."""
+    def move(doc) -> bool:
+        moved = False
+        for heading in _headings(doc):
+            table = _next_table(heading)
+            if table is None:
+                continue
+            text = "".join(heading.itertext()).strip()
+            rows = list(table.iter("tr"))
+            if where == "caption":
+                caption = etree.Element("caption")
+                caption.text = text
+                table.insert(0, caption)
+            else:
+                width = max(sum(int(c.get("colspan") or 1) for c in r if c.tag in ("td", "th"))
+                            for r in rows)
+                row = etree.Element("tr")
+                etree.SubElement(row, "td", colspan=str(width)).text = text
+                rows[0].addprevious(row)
+            heading.getparent().remove(heading)
+            moved = True
+        return moved
+    return move
+
+
 RELAYOUTS = {"split_section_three": _split_section_three, "without_headings": _without_headings,
              "one_table": _one_table, "trailing_empty_cells": _trailing_empty_cells,
-             "metadata_table_above": _metadata_table_above}
+             "metadata_table_above": _metadata_table_above,
+             "headings_as_captions": _headings_moved_into_tables("caption"),
+             "headings_as_first_rows": _headings_moved_into_tables("first_row")}
 
 
 @pytest.mark.parametrize("relayout", sorted(RELAYOUTS))
