@@ -204,3 +204,19 @@ def test_a_page_number_inside_a_table_of_a_text_rendering_is_not_a_row(conventio
     result = parse_bytes(page.encode("utf-8"), name="page-break.txt")
     assert result.status == "ok", result.reasons
     assert result.value_map() == report.values
+
+
+@pytest.mark.parametrize("title, year, org", [
+    ("泸定县人民政府二〇二三年政府信息公开工作年度报告", 2023, "泸定县人民政府"),
+    ("泸定县教育局二零二一年度政府信息公开工作年度报告", 2021, "泸定县教育局"),
+    ("二〇一九年泸定县人民政府政府信息公开工作年度报告", 2019, "泸定县人民政府"),
+])
+def test_a_year_in_chinese_numerals_is_read(title, year, org):
+    from ogi_scrape.parse.meta import parse_title
+    assert parse_title(title) == (year, org)
+
+
+def test_a_statistics_period_in_chinese_numerals_gives_the_year():
+    from ogi_scrape.parse.meta import year_from_text
+    assert year_from_text("本报告统计期限为二〇二三年一月一日至二〇二三年十二月三十一日。") == 2023
+    assert year_from_text("第一二三四五年") is None    # a run of numerals is no year

@@ -29,10 +29,29 @@ _YEAR_FIRST_TITLE_RE = re.compile(
     r"(?:政府)?(?:信息公开|资讯公开|政务公开)(?:工作)?(?:年度)?(?:工作)?(?:年度)?报\s*告")
 
 
+_CHINESE_DIGITS = {"〇": "0", "零": "0", "○": "0", "Ｏ": "0", "O": "0", "一": "1", "二": "2", "三": "3",
+                   "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_CHINESE_YEAR = re.compile(
+    r"(?<![〇零○ＯO一二三四五六七八九十])(?:一九|二[〇零○ＯO])[〇零○ＯO一二三四五六七八九]{2}(?=\s*年)")
+_CHINESE_PERIOD_DAYS = (("一月一日", "1月1日"), ("十二月三十一日", "12月31日"))
+
+
+def arabic_years(text: str) -> str:
+    """``二〇二三年`` → ``2023年`` (official documents write years in Chinese numerals), and
+    the statistics period's ``一月一日`` / ``十二月三十一日``; nothing else changes."""
+    if "年" not in text:
+        return text
+    text = _CHINESE_YEAR.sub(lambda m: "".join(_CHINESE_DIGITS[ch] for ch in m.group()), text)
+    for chinese, digits in _CHINESE_PERIOD_DAYS:
+        if chinese in text:
+            text = text.replace(chinese, digits)
+    return text
+
+
 def parse_title(title: str | None) -> tuple[int | None, str | None]:
     if not title:
         return None, None
-    t = to_simplified(nfkc(title), phrases=False).replace("\n", "")
+    t = arabic_years(to_simplified(nfkc(title), phrases=False)).replace("\n", "")
     m = _TITLE_RE.search(t)
     if not m:
         m = _YEAR_FIRST_TITLE_RE.search(t)
@@ -49,14 +68,14 @@ def parse_title(title: str | None) -> tuple[int | None, str | None]:
 def find_title(text_head: str) -> str | None:
     for line in text_head.splitlines()[:40]:
         line = line.strip(" |")
-        t = to_simplified(nfkc(line), phrases=False)
+        t = arabic_years(to_simplified(nfkc(line), phrases=False))
         if len(line) <= 80 and (_TITLE_RE.search(t) or _YEAR_FIRST_TITLE_RE.search(t)):
             return line
     return None
 
 
 def year_from_text(text_head: str) -> int | None:
-    t = nfkc(text_head)
+    t = arabic_years(nfkc(text_head))
     m = _PERIOD_RE.search(t)
     if m:
         return int(m.group(1))
