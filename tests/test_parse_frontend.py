@@ -147,7 +147,9 @@ def test_hidden_elements_outside_the_body_and_in_it():
     outside = (f'<div style="display:none">menu</div>\n<div class="TRS_Editor">\n'
                f'{table.replace("display:", "display&#58;")}\n</div>\n<p>end</p>')
     inside = f'<div class="TRS_Editor">\n<p style="display:none">gone</p>{table}\n</div>'
-    for body in (outside, inside):
+    other_ways = [table.replace('style="display:none"', way)
+                  for way in ("hidden", 'style="visibility:hidden"', 'hidden=""')]
+    for body in (outside, inside, *other_ways):
         fast, exact = _both(_page(body))
         assert fast == exact
 

@@ -437,15 +437,20 @@ def test_a_page_printing_our_private_use_marks_still_reads_exactly(report, mark)
     assert result.value_map() == report.values
 
 
-@pytest.mark.parametrize("style", ["display&#58;none", "display:&#110;one", "DISPLAY&#x3a; none"])
-def test_a_decoy_table_hidden_with_character_references_is_not_read(report, style):
-    """A copy of section 三 with other numbers, hidden by a style the source spells with
-    character references: the browser hides it, so must we."""
+@pytest.mark.parametrize("wrapper", [
+    '<div style="display&#58;none">{}</div>', '<div style="display:&#110;one">{}</div>',
+    '<div style="DISPLAY&#x3a; none">{}</div>', '<div hidden>{}</div>',
+    '<div style="visibility: hidden">{}</div>', '<div class="x" hidden="hidden">{}</div>',
+    '<div style="visibility&#58;hidden">{}</div>'])
+def test_a_decoy_table_hidden_from_readers_is_not_read(report, wrapper):
+    """A copy of section 三 with other numbers, hidden from a reader of the page (by a
+    style spelled with character references, visibility:hidden or the hidden attribute):
+    the browser does not show it, so we must not read it."""
     page = G.render_html(report, random.Random(5), G.Style())
     start = page.index("<table", page.index(G.HEADINGS["s3"]))
     table = page[start:page.index("</table>", start) + len("</table>")]
     decoy = re.sub(r">(\d+)<", lambda m: f">{int(m.group(1)) + 7}<", table)
-    page = page[:start] + f'<div style="{style}">{decoy}</div>' + page[start:]
+    page = page[:start] + wrapper.format(decoy) + page[start:]
     result = timed_parse(page.encode(), name="decoy.html")
     assert result.status == "ok", result.reasons
     assert result.value_map() == report.values

@@ -53,11 +53,21 @@ def _span(value: str | None, default: int = 1) -> int:
 
 
 def _hidden(el) -> bool:
+    """Hidden the ways a browser hides: display:none, visibility:hidden, the hidden attribute."""
+    if el.get("hidden") is not None:
+        return True
     style = el.get("style")
     if not style:
         return False
     s = style.replace(" ", "").lower()
-    return "display:none" in s
+    return "display:none" in s or "visibility:hidden" in s
+
+
+# ``_hidden`` as an XPath predicate: spaces removed, the letters of "display:none" and
+# "visibility:hidden" lowered.
+_LOWERED_STYLE = "translate(translate(@style, ' ', ''), 'DISPLAYNOEVBTH', 'displaynoevbth')"
+HIDDEN_PREDICATE = (f"[@hidden or contains({_LOWERED_STYLE}, 'display:none')"
+                    f" or contains({_LOWERED_STYLE}, 'visibility:hidden')]")
 
 
 def cell_text(cell) -> str:
@@ -95,10 +105,10 @@ def cell_text(cell) -> str:
 
 # Anything in a table that cell_text must walk around: skipped elements, nested tables,
 # comments and processing instructions (found by lxml's C-level tag filter), and hidden
-# elements (an XPath twin of _hidden: spaces removed, the letters of "display:none" lowered).
+# elements (HIDDEN_PREDICATE).
 _CAREFUL_TAGS = (*sorted(_SKIP_TAGS | {"table"}), etree.Comment, etree.ProcessingInstruction)
-_HIDDEN_XPATH = etree.XPath(
-    "boolean(.//*[contains(translate(translate(@style, ' ', ''), 'DISPLAYNOE', 'displaynoe'), 'display:none')])")
+_HIDDEN_XPATH = etree.XPath(f"boolean(.//*{HIDDEN_PREDICATE})")
+_HIDDEN_HINTS = (b"display:none", b"visibility:hidden", b"hidden=")
 
 
 def _serialised_text(cell) -> str:
@@ -120,9 +130,10 @@ def spaced_text_reader(table, may_hide: bool = True, *, mark_blocks: bool = True
     # whose every span has a long style; the serialised table is searched first (a superset).
     # ``may_hide=False``: the caller knows no display:none is written anywhere in the table's
     # source lines (see htmldoc.HiddenLines), so the search below cannot find one.
-    if may_hide and b"display:none" in etree.tostring(table).lower().replace(b" ", b"") \
-            and _HIDDEN_XPATH(table):
-        return None
+    if may_hide:
+        markup = etree.tostring(table).lower().replace(b" ", b"")
+        if any(hint in markup for hint in _HIDDEN_HINTS) and _HIDDEN_XPATH(table):
+            return None
     if mark_blocks:      # False: the caller already wrote whitespace at every block boundary
         for el in table.iter(*_BLOCK_TAGS):
             el.text = " " + (el.text or "")

@@ -34,7 +34,7 @@ from ogi_scrape.parse.flatbody import (
     paragraphs,
     table_lines,
 )
-from ogi_scrape.parse.grid import _SKIP_TAGS, build_grid, cell_text, spaced_text_reader
+from ogi_scrape.parse.grid import HIDDEN_PREDICATE, _SKIP_TAGS, build_grid, cell_text, spaced_text_reader
 from ogi_scrape.parse.textnorm import clean_cell
 from ogi_scrape.parse.tokens import Line, Token
 
@@ -220,16 +220,27 @@ def _is_layout_table(table) -> bool:
     return False
 
 
-# display:none, and any "display" followed by a character reference (display&#58;none,
-# display:&#110;one): the parser decodes those in the style attribute, so they hide too.
-_DISPLAY_NONE = re.compile(r"display\s*(?:&|:\s*(?:none|&))", re.IGNORECASE)
+# How a page's source hides an element, matched where a word was found: display:none and
+# visibility:hidden, also with a character reference after the property name (display&#58;none:
+# the parser decodes it in the style attribute, so it hides too), and the hidden attribute
+# (not overflow:hidden, which hides nothing).
+_HIDING = {
+    "display": re.compile(r"display\s*(?:&|:\s*(?:none|&))", re.IGNORECASE),
+    "hidden": re.compile(r"(?<=[\s\"'])hidden(?=[\s>=/])", re.IGNORECASE),
+}
+_VISIBILITY_BEFORE = re.compile(r"visibility\s*(?::|&[#\w]+;)\s*$", re.IGNORECASE)
+# word → (the spellings searched for without their first letter, the first letters allowed).
+# visibility:hidden is found by its "hidden" (one scan of the page less).
+_HIDING_WORDS = {"display": (("isplay", "dD"), ("ISPLAY", "D")),
+                 "hidden": (("idden", "hH"), ("IDDEN", "H"))}
 MAX_SOURCE_LINE = 65535     # libxml2 may clamp larger line numbers: then we cannot localise
 
 
 class HiddenLines:
-    """Where the page's source writes ``display:none``, by line, so that a table whose source
-    lines hold none needs no search for hidden cells (searching every Word-pasted table's
-    markup was the front end's largest cost). Conservative whenever lines are unreliable."""
+    """Where the page's source hides something (display:none, visibility:hidden, the hidden
+    attribute), by line, so that a table whose source lines hold none needs no search for
+    hidden cells (searching every Word-pasted table's markup was the front end's largest
+    cost). Conservative whenever lines are unreliable."""
 
     MAX_HITS = 64
     _LONE_CR = re.compile(r"\r(?!\n)")
@@ -239,17 +250,19 @@ class HiddenLines:
         self.lines: list[int] = []
         # Lower-casing a whole Chinese page costs more than the search it would save: look
         # for the spellings real pages use; an odd one (DisPlay) makes every table suspect.
-        positions, hits = self._positions(text)
+        positions, odd = self._positions(text)
+        if odd:
+            self.everywhere = True
+            return
         if not positions:
-            if hits:
-                self.everywhere = True
             return
         if "\r" in text and self._LONE_CR.search(text):   # lone CR: line counting may differ
             self.everywhere = True
             return
         line, counted = 1, 0
-        for pos in positions:
-            if _DISPLAY_NONE.match(text, pos):
+        for pos, word in positions:
+            if _HIDING[word].match(text, pos) or word == "hidden" and \
+                    _VISIBILITY_BEFORE.search(text, max(0, pos - 32), pos):
                 if len(self.lines) >= self.MAX_HITS:
                     self.everywhere = True
                     return
@@ -258,20 +271,23 @@ class HiddenLines:
                 self.lines.append(line)
 
     @staticmethod
-    def _positions(text: str) -> tuple[list[int], int]:
-        """Where "display", "Display" or "DISPLAY" starts, and how many times "isplay" or
-        "ISPLAY" occurs: two scans of the page instead of one per spelling."""
-        positions: list[int] = []
-        hits = 0
-        for tail, heads in (("isplay", "dD"), ("ISPLAY", "D")):
-            pos = text.find(tail)
-            while pos >= 0:
-                hits += 1
-                if pos and text[pos - 1] in heads:
-                    positions.append(pos - 1)
-                pos = text.find(tail, pos + len(tail))
+    def _positions(text: str) -> tuple[list[tuple[int, str]], bool]:
+        """Where each hiding word starts in the spellings real pages use, in page order, and
+        whether a word occurs in an odd spelling (DisPlay): two scans per word."""
+        positions: list[tuple[int, str]] = []
+        odd = False
+        for word, spellings in _HIDING_WORDS.items():
+            for tail, heads in spellings:
+                pos = text.find(tail)
+                while pos >= 0:
+                    before = text[pos - 1] if pos else ""
+                    if before and before in heads:
+                        positions.append((pos - 1, word))
+                    elif before.lower() == word[0]:     # dISPLAY, hIDDEN: an odd spelling
+                        odd = True
+                    pos = text.find(tail, pos + len(tail))
         positions.sort()
-        return positions, hits
+        return positions, odd
 
     def may_hide(self, table) -> bool:
         if self.everywhere:
@@ -290,8 +306,7 @@ class HiddenLines:
 
 
 _TABLE_MARK = "\ue001"     # private-use: XML-legal, never printed in a report
-_HIDDEN_ELEMENTS = etree.XPath(
-    ".//*[contains(translate(translate(@style, ' ', ''), 'DISPLAYNOE', 'displaynoe'), 'display:none')]")
+_HIDDEN_ELEMENTS = etree.XPath(f".//*{HIDDEN_PREDICATE}")
 
 
 def _drop_keep_tail(el) -> None:
