@@ -34,7 +34,13 @@ from ogi_scrape.parse.flatbody import (
     paragraphs,
     table_lines,
 )
-from ogi_scrape.parse.grid import HIDDEN_PREDICATE, _SKIP_TAGS, build_grid, cell_text, spaced_text_reader
+from ogi_scrape.parse.grid import (
+    _SKIP_TAGS,
+    HIDDEN_PREDICATE,
+    build_grid,
+    cell_text,
+    spaced_text_reader,
+)
 from ogi_scrape.parse.textnorm import clean_cell
 from ogi_scrape.parse.tokens import Line, Token
 
