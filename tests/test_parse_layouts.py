@@ -210,8 +210,10 @@ def test_a_page_number_inside_a_table_of_a_text_rendering_is_not_a_row(conventio
     ("泸定县人民政府二〇二三年政府信息公开工作年度报告", 2023, "泸定县人民政府"),
     ("泸定县教育局二零二一年度政府信息公开工作年度报告", 2021, "泸定县教育局"),
     ("二〇一九年泸定县人民政府政府信息公开工作年度报告", 2019, "泸定县人民政府"),
+    ("泸定县教育局2023年政府信息公开年报", 2023, "泸定县教育局"),
+    ("关于泸定县人民政府2023年政府信息公开工作年度报告的公告", 2023, "泸定县人民政府"),
 ])
-def test_a_year_in_chinese_numerals_is_read(title, year, org):
+def test_title_forms_give_year_and_body(title, year, org):
     from ogi_scrape.parse.meta import parse_title
     assert parse_title(title) == (year, org)
 

@@ -13,7 +13,7 @@ from ogi_scrape.parse.textnorm import nfkc, to_simplified
 
 _TITLE_RE = re.compile(
     r"(?P<pre>(?:20\d\d)年)?\s*(?P<org>[^\s。，,；;:：]{0,40}?)\s*(?P<year>(?:19|20)\d\d)\s*年?度?\s*"
-    r"(?:政府)?(?:信息公开|资讯公开|政务公开)(?:工作)?(?:年度)?(?:工作)?(?:年度)?报\s*告")
+    r"(?:政府)?(?:信息公开|资讯公开|政务公开)(?:工作)?(?:年度)?(?:工作)?(?:年度)?(?:报\s*告|年\s*报)")
 _PERIOD_RE = re.compile(r"((?:19|20)\d\d)\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-|～|~)\s*"
                         r"(?:((?:19|20)\d\d)\s*年\s*)?12\s*月\s*31\s*日")
 # Body cues for the report year, most reliable first (a report with no title in the text).
@@ -26,7 +26,7 @@ _BODY_YEAR_RES = (
 
 _YEAR_FIRST_TITLE_RE = re.compile(
     r"(?P<year>(?:19|20)\d\d)\s*年\s*度?\s*(?P<org>[^\s。，,；;:：]{2,40}?)\s*"
-    r"(?:政府)?(?:信息公开|资讯公开|政务公开)(?:工作)?(?:年度)?(?:工作)?(?:年度)?报\s*告")
+    r"(?:政府)?(?:信息公开|资讯公开|政务公开)(?:工作)?(?:年度)?(?:工作)?(?:年度)?(?:报\s*告|年\s*报)")
 
 
 _CHINESE_DIGITS = {"〇": "0", "零": "0", "○": "0", "Ｏ": "0", "O": "0", "一": "1", "二": "2", "三": "3",
@@ -58,7 +58,10 @@ def parse_title(title: str | None) -> tuple[int | None, str | None]:
         if not m:
             return None, None
         return int(m.group("year")), m.group("org")
-    org = (m.group("org") or "").strip(" -_|") or None
+    org = (m.group("org") or "").strip(" -_|")
+    if org.startswith("关于"):          # 关于…年度报告的公告: the notice's wording, not the body
+        org = org[2:]
+    org = org or None
     year = int(m.group("year"))
     if m.group("pre") and not org:
         year = int(m.group("pre")[:4])
