@@ -30,17 +30,14 @@ text for marks costs as much as the transform, so the counts are checked instead
 ROW changes the row count, a stray CELL the number of CELL marks (two per cell), a stray
 SPAN in an attribute the parts of a header entry; a stray TABLE or END leaves a table
 without exactly one END, a stray CLIP sends the body to the reference path. A mark in a
-cell's or a paragraph's text is otherwise plain text, as on the reference path, except the
-two the reference path itself uses: U+E000 in a table (``grid._batch_texts`` then leaves it
-at the start of every cell of that table) and U+E001 anywhere (``htmldoc._TABLE_MARK``)
-send the table or the body to it. Any mismatch sends the table (or the body) to the
-reference path.
+cell's or a paragraph's text is otherwise plain text, as on the reference path; U+E001
+anywhere (``htmldoc._TABLE_MARK``, which the reference path drops from paragraphs) sends
+the body to it. Any mismatch sends the table (or the body) to the reference path.
 
 Costs (48 bench pages, ms/page): the transform ~0.35 (of which the source lines ~0.1 and
 the span attributes ~0.05), reading the tables back ~0.4 (mostly making one ``Token`` per
-cell and folding its whitespace). Processing instructions need no special case (libxml2
-2.14 no longer makes them in HTML, and where a tree has them both paths ignore them);
-one special case less.
+cell and folding its whitespace). Processing instructions need no special case: libxml2
+2.14 no longer makes them in HTML, and where a tree has them both paths ignore them.
 
 The transform runs on a body the caller already cleaned (hidden elements dropped, skipped
 and chrome tags stripped), so nothing hidden or skipped is left inside a table.
@@ -52,7 +49,6 @@ from lxml import etree
 
 from ogi_scrape.parse.grid import (
     _BLOCK_TAGS,
-    _CELL_MARK,
     MAX_COLS,
     MAX_ROWS,
     cell_spans,
@@ -134,8 +130,6 @@ def table_lines(encoded: str, idx: int) -> list[Line] | None:
     """A data table's rows from its encoding (between TABLE and END), or None if the
     reference path must read it: a count that does not match (a mark printed by the page
     or written in a span attribute) or a clipped table."""
-    if _CELL_MARK in encoded:     # the reference path's own reading of a page printing it
-        return None
     head, row_mark, body = encoded.partition(ROW)
     if not body.isascii():   # once per table: ROW and CELL are boundaries NFKC never crosses
         body = nfkc(body)
@@ -188,48 +182,25 @@ class _Table:
             texts = row.split(CELL)
             del texts[0]
             spans = self.spans[self.k:self.k + len(texts)] if self.spans else None
-            if spans and any(spans):
+            if spans and any(spans) or r <= self.reach:
                 tokens = self._placed_tokens(r, texts, spans)
                 if tokens is None:
                     return None
-            elif r <= self.reach:
-                tokens = self._tokens_after_held(r, texts)
-                if tokens is None:
-                    tokens = self._placed_tokens(r, texts, None)
-                    if tokens is None:
-                        return None
             else:
                 tokens = self._plain_tokens(r, texts)
             if tokens:
                 out.append(Line(tokens, "row", self.idx))
         return out
 
-    def _tokens_after_held(self, r: int, texts: list[str]) -> list[Token] | None:
-        """A row without spans of its own whose held slots (rowspans from above) all come
-        first, as under a section 三 group label: the held cells, then its own cells in
-        order. Exactly what ``_placed_tokens`` gives such a row, without its slot walk;
-        None for any other row."""
-        slots, idx = self.slots[r], self.idx
-        held = len(slots)
-        if None in slots or held + len(texts) > MAX_COLS:
-            return None
-        tokens: list[Token] = []
-        prev = None
-        for slot in slots:
-            if slot is not prev:
-                prev = slot
-                tokens.append(Token(slot[0], "html", slot[1], idx, r, slot[3], slot[4], True))
-        k, lines = self.k, self.source_lines
-        self.k += len(texts)
-        tokens += [Token(" ".join(text.split()), "html", lines[k + c], idx, r, held + c)
-                   for c, text in enumerate(texts)]
-        return tokens
-
     def _plain_tokens(self, r: int, texts: list[str]) -> list[Token]:
         k, lines, idx = self.k, self.source_lines, self.idx
         self.k += len(texts)
         return [Token(" ".join(text.split()), "html", lines[k + c], idx, r, c)
                 for c, text in enumerate(texts)]
+
+    def _held_token(self, slot: tuple, r: int) -> Token:
+        """The token of a cell a rowspan from an earlier row holds in row ``r``."""
+        return Token(slot[0], "html", slot[1], self.idx, r, slot[3], slot[4], True)
 
     def _placed_tokens(self, r: int, texts: list[str], spans: list | None) -> list[Token] | None:
         slots, idx, lines, k = self.slots[r], self.idx, self.source_lines, self.k
@@ -242,7 +213,7 @@ class _Table:
                 slot = slots[c]
                 if slot is not prev:
                     prev = slot
-                    tokens.append(Token(slot[0], "html", slot[1], idx, r, slot[3], slot[4], True))
+                    tokens.append(self._held_token(slot, r))
                 c += 1
             if c >= MAX_COLS:
                 return None
@@ -264,8 +235,8 @@ class _Table:
                     slot = cell
                 if slot is not prev:
                     prev = slot
-                    tokens.append(Token(slot[0], "html", slot[1], idx, r, slot[3], slot[4],
-                                        slot is not cell))
+                    tokens.append(self._held_token(slot, r) if slot is not cell else
+                                  Token(cell[0], "html", cell[1], idx, r, c, colspan))
             if end > held and prev is not cell:            # the cell again, after a held column
                 prev = cell
                 tokens.append(Token(cell[0], "html", cell[1], idx, r, c, colspan))
@@ -276,7 +247,7 @@ class _Table:
         for slot in slots[c:]:
             if slot is not None and slot is not prev:
                 prev = slot
-                tokens.append(Token(slot[0], "html", slot[1], idx, r, slot[3], slot[4], True))
+                tokens.append(self._held_token(slot, r))
         return tokens
 
     def _hold(self, cell: tuple, first: int, end: int, c: int, colspan: int) -> None:
