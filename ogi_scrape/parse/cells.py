@@ -40,6 +40,12 @@ class CellValue:
         return self.value is not None
 
 
+def _readable(t: str) -> str:
+    """Cell text as it is matched: through the character conversion, so that 萬元, 減少 and
+    無 on traditional-character mirrors read as 万元, 减少 and 无 (a 1:1 conversion)."""
+    return t if t.isascii() else to_simplified(t, phrases=False)
+
+
 def is_value_like(text: str) -> bool:
     """Could this cell be a table value (number, blank, dash, 无)? Labels are everything else."""
     return is_clean_value_like(clean_cell(text))
@@ -49,8 +55,7 @@ def is_clean_value_like(t: str) -> bool:
     """``is_value_like`` for text already through ``clean_cell`` (every Token's text)."""
     if not t or t.isascii() and t.isdigit():    # most cells: blank or a plain count
         return True
-    if not t.isascii():     # 萬元, 減少, 無 on traditional-character mirrors
-        t = to_simplified(t, phrases=False)
+    t = _readable(t)
     if t.lower() in NOT_APPLICABLE:
         return True
     return _VALUE_RE.match(t.replace(" ", "")) is not None
@@ -67,9 +72,7 @@ def read_clean(raw: str) -> CellValue:
         return CellValue(raw, None, flags=["blank"])
     if raw.isascii() and raw.isdigit():           # most cells: a plain count, no regex needed
         return CellValue(raw, int(raw))
-    # Read through the character conversion (萬元, 減少, 無 on traditional-character
-    # mirrors); ``raw`` keeps what was printed.
-    text = raw if raw.isascii() else to_simplified(raw, phrases=False)
+    text = _readable(raw)     # ``raw`` keeps what was printed
     if text.lower() in NOT_APPLICABLE:
         return CellValue(raw, None, flags=["not_applicable"])
     m = _VALUE_RE.match(text.replace(" ", ""))
@@ -88,9 +91,8 @@ def read_clean(raw: str) -> CellValue:
         value = -value
     if sign.startswith(("增", "减")):
         flags.append("signed_word")
-    note = m.group("note")
-    if note and text is not raw:     # the annotation as printed (the conversion is 1:1)
-        note = raw.replace(" ", "")[m.start("note"):m.end("note")]
+    # The annotation as printed: ``text`` and ``raw`` line up character for character.
+    note = raw.replace(" ", "")[m.start("note"):m.end("note")] if m.group("note") else None
     if note:
         flags.append("annotated")
     return CellValue(raw, value, unit=m.group("unit"), flags=flags, note=note)

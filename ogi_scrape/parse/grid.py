@@ -128,8 +128,8 @@ def spaced_text_reader(table, may_hide: bool = True, *, mark_blocks: bool = True
         return None
     # The exact hidden-element XPath costs more than everything else here on Word pastes,
     # whose every span has a long style; the serialised table is searched first (a superset).
-    # ``may_hide=False``: the caller knows no display:none is written anywhere in the table's
-    # source lines (see htmldoc.HiddenLines), so the search below cannot find one.
+    # ``may_hide=False``: the caller knows nothing hiding is written anywhere in the table's
+    # source lines (see htmldoc.HiddenLines), so the search below cannot find anything.
     if may_hide:
         markup = etree.tostring(table).lower().replace(b" ", b"")
         if any(hint in markup for hint in _HIDDEN_HINTS) and _HIDDEN_XPATH(table):

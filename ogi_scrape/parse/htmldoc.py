@@ -348,7 +348,7 @@ def lines_from_body(body, hidden: HiddenLines | None = None) -> list[Line]:
     # Each table ends once; a TABLE or END printed by the page breaks that (see flatbody).
     if any(chunk.count(END) != 1 for chunk in chunks[1:]):
         return _lines_exact(body, hidden)
-    # Hidden elements were kept because HiddenLines saw no display:none in the body's
+    # Hidden elements were kept because HiddenLines saw nothing hiding in the body's
     # source lines; the reference path still searches a table HiddenLines cannot vouch
     # for (and skips what it finds), so such a table goes to it: that takes its element.
     careful = not dropped and bool(hidden.lines)

@@ -48,20 +48,24 @@ def arabic_years(text: str) -> str:
     return text
 
 
+def _title_form(text: str) -> str:
+    """A title as the title patterns match it: NFKC, simplified by character only (names
+    keep their words: an 档案局 stays one), years in digits."""
+    return arabic_years(to_simplified(nfkc(text), phrases=False))
+
+
 def parse_title(title: str | None) -> tuple[int | None, str | None]:
     if not title:
         return None, None
-    t = arabic_years(to_simplified(nfkc(title), phrases=False)).replace("\n", "")
+    t = _title_form(title).replace("\n", "")
     m = _TITLE_RE.search(t)
     if not m:
         m = _YEAR_FIRST_TITLE_RE.search(t)
         if not m:
             return None, None
         return int(m.group("year")), m.group("org")
-    org = (m.group("org") or "").strip(" -_|")
-    if org.startswith("关于"):          # 关于…年度报告的公告: the notice's wording, not the body
-        org = org[2:]
-    org = org or None
+    # 关于…年度报告的公告: 关于 is the notice's wording, not part of the body's name.
+    org = (m.group("org") or "").strip(" -_|").removeprefix("关于") or None
     year = int(m.group("year"))
     if m.group("pre") and not org:
         year = int(m.group("pre")[:4])
@@ -71,7 +75,7 @@ def parse_title(title: str | None) -> tuple[int | None, str | None]:
 def find_title(text_head: str) -> str | None:
     for line in text_head.splitlines()[:40]:
         line = line.strip(" |")
-        t = arabic_years(to_simplified(nfkc(line), phrases=False))
+        t = _title_form(line)
         if len(line) <= 80 and (_TITLE_RE.search(t) or _YEAR_FIRST_TITLE_RE.search(t)):
             return line
     return None
