@@ -172,11 +172,15 @@ def _planned_sum_checks(rule_id: str, instances: tuple, cells: dict[str, Value],
             pass
         else:
             if lsum == rsum:
-                out.append({"rule": rule_id, "instance": name, "outcome": "pass",
-                            "detail": f"{lsum} = {rsum}",
-                            "evidence": {"left": list(left), "right": list(right)}})
+                out.append(_passed(rule_id, name, f"{lsum} = {rsum}", left, right))
                 continue
         out.append(_sum_check(rule_id, name, left, right, cells))
+
+
+def _passed(rule_id: str, instance: str, detail: str, left, right) -> dict:
+    """A passing sum check: it names its cells (failing ones also show their text and origin)."""
+    return {"rule": rule_id, "instance": instance, "outcome": "pass", "detail": detail,
+            "evidence": {"left": list(left), "right": list(right)}}
 
 
 def _sum_check(rule_id: str, instance: str, left: list[str], right: list[str],
@@ -185,10 +189,8 @@ def _sum_check(rule_id: str, instance: str, left: list[str], right: list[str],
     rsum, rblanks, rprob = _sum_side(right, cells, False)
     blanks = lblanks + rblanks
     if not (lprob or rprob) and lsum == rsum:
-        # Passing checks name their cells; the others also show each cell's text and origin.
         note = f" ({blanks} blank cell(s) counted as 0)" if blanks else ""
-        return {"rule": rule_id, "instance": instance, "outcome": "pass",
-                "detail": f"{lsum} = {rsum}{note}", "evidence": {"left": list(left), "right": list(right)}}
+        return _passed(rule_id, instance, f"{lsum} = {rsum}{note}", left, right)
     check = {"rule": rule_id, "instance": instance}
     if lprob or rprob:
         check.update(outcome="not_assessable", detail=lprob or rprob)

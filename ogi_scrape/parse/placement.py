@@ -196,7 +196,7 @@ class Placer:
         return counter
 
     def place(self, groups: Iterable[tuple[list[Token], list[Token], bool]]) -> None:
-        known = _FACTS
+        known = _FACTS      # label_facts inlined for the cached case: this loop sees every label
         for n, (labels, values, html_row) in enumerate(groups):
             start = 0
             header_at = -1      # the last label that may be a section 二 column header
@@ -257,7 +257,6 @@ class Placer:
 
     def _remember_header(self, labels: list[Token]) -> None:
         """Grid column → the lowest header label above it, per HTML table (section 三)."""
-        known = _FACTS
         for tok in labels:
             table, col = tok.table, tok.col
             if table is None or col is None:
@@ -267,7 +266,7 @@ class Placer:
                 cols = self.headers[table] = {}
                 self.headers_above[table] = {}
             above = self.headers_above[table]
-            key = (known.get(tok.text) or label_facts(tok.text)).key   # the token's key, cached per text
+            key = label_facts(tok.text).key   # the token's key, cached per text
             for c in range(col, col + max(tok.colspan, 1)):
                 if c in cols and cols[c] != key:
                     above[c] = cols[c]      # a header split over two rows: 商业 / 企业
@@ -282,12 +281,11 @@ class Placer:
             self.matches.append(RowMatch("s4", "s4", all_labels, values, html_row, order=order))
             return
         labels = all_labels[start:] if start else all_labels
-        known = _FACTS
         for i in range(len(labels) - 1, -1, -1):
             tok = labels[i]
             if tok.paragraph and len(tok.text) > MAX_LABEL_CHARS:
                 continue
-            facts = known.get(tok.text) or label_facts(tok.text)
+            facts = label_facts(tok.text)
             candidates = facts.rows[sec]
             if not candidates:
                 continue
