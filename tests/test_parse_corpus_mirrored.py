@@ -123,14 +123,25 @@ def _split_section_three(doc) -> bool:
     return True
 
 
+_HEADING_TAGS = ("p", "div", "h1", "h2", "h3", "h4", "strong")
+
+
+def _headings(doc, tags=_HEADING_TAGS) -> list:
+    """The page's 二、/三、/四、 section headings (not text inside a table)."""
+    found = []
+    for el in doc.iter(*tags):
+        text = "".join(el.itertext()).strip()
+        if re.match(r"^[二三四]、", text) and len(text) < 40 and el.find(".//table") is None \
+                and not any(a.tag in ("td", "th", "table") for a in el.iterancestors()):
+            found.append(el)
+    return found
+
+
 def _without_headings(doc) -> bool:
     """No 二、/三、/四、 headings at all: the tables' own labels must place them."""
     dropped = False
-    for el in list(doc.iter("p", "div", "h1", "h2", "h3", "h4", "strong", "span")):
-        text = "".join(el.itertext()).strip()
-        if re.match(r"^[二三四]、", text) and len(text) < 40 and el.find(".//table") is None \
-                and not any(a.tag in ("td", "th", "table") for a in el.iterancestors()) \
-                and el.getparent() is not None and not (el.tail or "").strip():
+    for el in _headings(doc, (*_HEADING_TAGS, "span")):
+        if el.getparent() is not None and not (el.tail or "").strip():
             el.getparent().remove(el)
             dropped = True
     return dropped
@@ -165,13 +176,6 @@ def _metadata_table_above(doc) -> bool:
         '<td>区管委会办公室</td></tr><tr><td>发布日期</td><td>2024-01-20</td><td>文号</td>'
         '<td>无</td></tr></table>'))
     return True
-
-
-def _headings(doc) -> list:
-    return [el for el in doc.iter("p", "div", "h1", "h2", "h3", "h4", "strong")
-            if re.match(r"^[二三四]、", "".join(el.itertext()).strip())
-            and len("".join(el.itertext()).strip()) < 40 and el.find(".//table") is None
-            and not any(a.tag in ("td", "th", "table") for a in el.iterancestors())]
 
 
 def _next_table(el):
