@@ -222,3 +222,50 @@ def test_a_statistics_period_in_chinese_numerals_gives_the_year():
     from ogi_scrape.parse.meta import year_from_text
     assert year_from_text("本报告统计期限为二〇二三年一月一日至二〇二三年十二月三十一日。") == 2023
     assert year_from_text("第一二三四五年") is None    # a run of numerals is no year
+
+
+def _unmerged(rows: list[list[tuple]]) -> list[list[tuple]]:
+    """``reportgen.table_rows`` rows with every rowspan undone: the cell in its first row
+    and a blank cell in each row below, as pages that lost their merges print them."""
+    held: dict[tuple[int, int], int] = {}
+    out = []
+    for r, row in enumerate(rows):
+        cells, c, queue = [], 0, list(row)
+        while queue or (r, c) in held:
+            if (r, c) in held:
+                cells.append(("", held[(r, c)], 1, "label", None))
+                c += held[(r, c)]
+                continue
+            text, colspan, rowspan, kind, code = queue.pop(0)
+            cells.append((text, colspan, 1, kind, code))
+            held.update({(rr, c): colspan for rr in range(r + 1, r + rowspan)})
+            c += colspan
+        out.append(cells)
+    return out
+
+
+@pytest.mark.parametrize("layout", ["s3_blank_corner", "s3_groups_unmerged", "s4_blank_first_column"])
+def test_blank_cells_in_the_label_columns_are_not_values(layout):
+    """A blank cell followed by a label stands in the label columns: a group cell printed
+    once with blank cells below it instead of a rowspan, a blank corner cell before the
+    header labels. Read as values, they made header rows "rows without a label" and the
+    outcome rows of section 三 unreadable."""
+    import random
+
+    import reportgen as G
+    for seed in range(3):
+        rnd = random.Random(seed)
+        report = G.make_report(rnd)
+        tables = G.table_rows(report)
+        if layout == "s3_blank_corner":
+            tables["s3"][0][0] = ("", 3, 3, "header", None)
+        elif layout == "s3_groups_unmerged":
+            tables["s3"] = _unmerged(tables["s3"])
+        else:
+            s4 = tables["s4"]
+            tables["s4"] = [[("", 1, 3, "header", None)] + s4[0], *s4[1:3],
+                            [("", 1, 1, "label", None)] + s4[3]]
+        page = G.render_html(report, rnd, tables=tables)
+        result = parse_bytes(page.encode("utf-8"), name=f"{layout}.html")
+        assert result.status == "ok", result.reasons
+        assert result.value_map() == report.values

@@ -64,7 +64,12 @@ def group_lines(lines: list[Line]) -> Iterator[tuple[list[Token], list[Token], b
 
 def _html_row_group(tokens: list[Token], seen: dict[str, bool]) -> tuple[list[Token], list[Token], bool]:
     """Labels are the cells before the first value-like cell (a rowspan cell covering this
-    row does not count: it belongs to a row above); values are the rest."""
+    row does not count: it belongs to a row above); values are the rest.
+
+    A blank cell followed by a label stands in the label columns, not among the values: a
+    group cell printed once with blank cells below it instead of a rowspan (``三、本年度办理
+    结果`` over its outcome rows), or a blank corner cell before header labels."""
+    blank_at = -1
     for i, t in enumerate(tokens):
         if t.covered or t.paragraph:
             continue
@@ -72,8 +77,16 @@ def _html_row_group(tokens: list[Token], seen: dict[str, bool]) -> tuple[list[To
         like = seen.get(text)
         if like is None:
             like = _learn_value_like(text)
+        if like and text:
+            start = i if blank_at < 0 else blank_at
+            return [t for t in tokens[:start] if t.text], [t for t in tokens[start:] if not t.covered], True
         if like:
-            return [t for t in tokens[:i] if t.text], [t for t in tokens[i:] if not t.covered], True
+            if blank_at < 0:
+                blank_at = i
+        else:
+            blank_at = -1          # blanks before a label were in the label columns
+    if blank_at >= 0:              # trailing blank cells after the labels: blank values
+        return [t for t in tokens[:blank_at] if t.text], [t for t in tokens[blank_at:] if not t.covered], True
     return [t for t in tokens if t.text], [], True
 
 
