@@ -269,3 +269,44 @@ def test_blank_cells_in_the_label_columns_are_not_values(layout):
         result = parse_bytes(page.encode("utf-8"), name=f"{layout}.html")
         assert result.status == "ok", result.reasons
         assert result.value_map() == report.values
+
+
+S2_2021 = """某县2024年政府信息公开工作年度报告
+二、主动公开政府信息情况
+第二十条第(一)项 |
+信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |
+{regulation}
+{normative}
+第二十条第(五)项 |
+信息内容 | 本年处理决定数量 |
+行政许可 | 1520 |{pad}
+"""
+
+
+@pytest.mark.parametrize("regulation, normative, pad, readable", [
+    # no blank kept between two numbers anywhere: the trailing empty cell may be filler
+    ("规章 | 0 | 0 | 0 |", "行政规范性文件 | 3 | 12 | |", "", False),
+    # filler had to be cut: more cells than columns, ending in a blank
+    ("规章 | 0 | 0 | 0 |", "行政规范性文件 | 3 | 12 | ||||", "", False),
+    # the page pads full rows with filler, so it pads this one too
+    ("规章 | 0 | 0 | 0 | |", "行政规范性文件 | 3 | 12 | |", " |", False),
+    # a blank kept between two numbers, no padding: empty cells stand where printed
+    ("规章 | 0 | | 0 |", "行政规范性文件 | 3 | 12 | |", "", True),
+])
+def test_an_empty_cell_at_a_text_rows_end_is_a_blank_only_where_the_page_keeps_blanks(
+        regulation, normative, pad, readable):
+    """Text renderings drop empty cells and pad rows with filler: ``3 | 12 | |`` may be 3,
+    blank, 12 with a filler cell, or 3, 12, blank. Section 二 has no check to catch a
+    shift, so the row is read only where the page itself shows empty cells kept in place."""
+    result = parse_text(S2_2021.format(regulation=regulation, normative=normative, pad=pad))
+    got = values(result)
+    if readable:
+        assert got["s2.normative_doc.repealed"].value == 12
+        assert got["s2.normative_doc.in_force"].value is None
+        assert "blank" in got["s2.normative_doc.in_force"].flags
+    else:
+        assert not any(c.startswith("s2.normative_doc.") and v.value is not None
+                       for c, v in got.items())
+        assert result.status != "ok"
+        assert any(u["row"] == "normative_doc" for u in result.unreadable), result.unreadable
+    assert got["s2.licensing.decisions"].value == 1520

@@ -243,12 +243,23 @@ def test_blanked_cells_come_back_blank(seed, template, rendering, k):
     G.blank_out(report, blanked)
     result, data, kind = _parse(report, rnd, rendering)
     by_code = {v.code: v for v in result.values}
+    refused = {(u["section"], u["row"]) for u in result.unreadable}
+
+    def row_refused(code: str) -> bool:
+        """A text rendering's empty cell at a row's end may be filler (mapping.assign): where
+        the page shows no blank kept between two numbers, that row is refused, never guessed."""
+        section, *row, _ = code.split(".")
+        return kind == "text" and result.status != "ok" and \
+            (section, "s4" if section == "s4" else ".".join(row)) in refused
+
     for code in blanked:
-        assert code in by_code, f"{code} missing"
+        if code not in by_code:
+            assert row_refused(code), f"{code} missing"
+            continue
         assert by_code[code].value is None and "blank" in by_code[code].flags, by_code[code]
     for code, want in report.values.items():
         if want is not None:
-            assert by_code[code].value == want, code
+            assert by_code[code].value == want if code in by_code else row_refused(code), code
     assert result.status != "failed"
     assert not any(c["outcome"] == "fail" for c in result.checks)
     _assert_raw_printed(result, data, kind)

@@ -81,14 +81,28 @@ class Mapping:
 
 
 # ----------------------------------------------------------------------------- values
-def assign(values: list[Token], ncols: int) -> tuple[list[Token | None] | None, list[str]]:
-    """Decide which value token goes to which template column, or refuse (None)."""
+def assign(values: list[Token], ncols: int, *, trust_trailing_blank: bool = True) -> tuple[list[Token | None] | None, list[str]]:
+    """Decide which value token goes to which template column, or refuse (None).
+
+    A text rendering drops empty cells and pads rows with empty filler cells, so an empty
+    cell kept at either end of a row of a text rendering may be filler standing in for a
+    blank dropped in the middle (``3 | 12 | |`` for 3, blank, 12): such a row is refused
+    when filler had to be cut from that end, or, for a trailing one, unless
+    ``trust_trailing_blank`` (the document shows it keeps blanks in place and does not
+    pad its rows). An HTML row's empty cells are grid cells and stand where printed."""
     vals = list(values)
+    cut_end = cut_start = False
     while len(vals) > ncols and not vals[-1].text:
         vals.pop()
+        cut_end = True
     while len(vals) > ncols and not vals[0].text:
         vals.pop(0)
+        cut_start = True
     if len(vals) == ncols:
+        if vals and vals[0].source == "text" and (
+                not vals[-1].text and (cut_end or not trust_trailing_blank) or not vals[0].text and cut_start) \
+                and any(t.text for t in vals):
+            return None, ["filler_ambiguous"]
         return vals, []
     nonempty = [t for t in vals if t.text]
     if not nonempty:
@@ -129,6 +143,16 @@ def _layout(section: str, row_key: str, template_id: str, item: str | None) -> t
     return keys, tuple(specs)
 
 
+def _blank_between_values(m: RowMatch) -> bool:
+    """An empty cell printed between two non-empty cells of a row."""
+    texts = [bool(t.text) for t in m.values]
+    try:
+        first, last = texts.index(True), len(texts) - 1 - texts[::-1].index(True)
+    except ValueError:
+        return False
+    return not all(texts[first:last + 1])
+
+
 def _type_flags(cv: CellValue, col: T.Column | None, section: str, column_key: str) -> list[str]:
     flags: list[str] = []
     if cv.value is None:
@@ -158,6 +182,10 @@ class _Mapper:
         self.header_mismatch: set[str] = set()
         self.s3_headers = S3Headers(placer.headers, placer.headers_above)
         self._s2_blocks: dict[str | None, tuple[str, T.Block | None, str]] = {}
+        # A text rendering's empty cell at a row's end is a blank only where the document
+        # shows it keeps blanks in place (one printed between two numbers) and never pads
+        # a full row with filler (``run`` decides; HTML rows are always trusted).
+        self.trailing_blanks_kept = True
 
     def _columns(self, m: RowMatch) -> tuple[tuple, tuple] | None:
         """The row's ``_layout``, or None when the detected format has no such row."""
@@ -226,13 +254,16 @@ class _Mapper:
             return
         keys, specs = layout
         values = m.values
-        slots, how = assign(values, len(keys))
-        if slots is None and m.section == "s3":
+        slots, how = assign(values, len(keys), trust_trailing_blank=self.trailing_blanks_kept)
+        if slots is None and m.section == "s3" and not how:
             slots, how = self._by_header(m, keys)
         if slots is None:
             nvals = sum(1 for t in values if t.text)
             cut = any(t.truncated for t in values)
             reason = ("document ends inside this row" if cut else
+                      f"{nvals} values for {len(keys)} columns, and an empty cell at the row's "
+                      "end may be renderer filler standing in for a blank dropped elsewhere: "
+                      "positions ambiguous" if "filler_ambiguous" in how else
                       f"{nvals} values for {len(keys)} columns: positions ambiguous")
             self._unreadable(m, reason)
             return
@@ -325,6 +356,10 @@ class _Mapper:
                 if m.section == "s3" and m.row_key == "other":
                     m.row_key = "subtotal.other"
         self._infer_labels(matches)
+        text_rows = [m for m in matches if m.values and m.values[0].source == "text" and m.row_key]
+        if text_rows:
+            self.trailing_blanks_kept = any(map(_blank_between_values, text_rows)) and \
+                not any(map(self._padded, text_rows))
         s4_done = False
         s4_blank_row = None
         for m in matches:
@@ -347,6 +382,16 @@ class _Mapper:
                 self._unreadable(m, "values without a recognisable row label")
         if not s4_done and s4_blank_row is not None:
             self.map_row(s4_blank_row)
+
+    def _padded(self, m: RowMatch) -> bool:
+        """A row printing every column of its row kind, then empty filler cells: evidence
+        that the rendering pads rows, so a trailing empty cell elsewhere may be filler."""
+        layout = self._columns(m)
+        if layout is None:
+            return False
+        n = len(layout[0])
+        vals = m.values
+        return len(vals) > n and all(t.text for t in vals[:n]) and not any(t.text for t in vals[n:])
 
     _PROCEEDINGS: ClassVar[dict[str, str]] = {
         "行政复议": "reconsideration", "未经复议直接起诉": "litigation_direct",
