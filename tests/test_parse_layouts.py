@@ -310,3 +310,22 @@ def test_an_empty_cell_at_a_text_rows_end_is_a_blank_only_where_the_page_keeps_b
         assert result.status != "ok"
         assert any(u["row"] == "normative_doc" for u in result.unreadable), result.unreadable
     assert got["s2.licensing.decisions"].value == 1520
+
+
+@pytest.mark.parametrize("printed", ["2629①", "2629²", "2629⑴", "2629⒈", "2629<sup>1</sup>"])
+def test_a_footnote_marker_after_a_number_is_an_annotation_not_a_digit(printed):
+    """Word footnote markers glued to a number: NFKC turns ① and ² into bare digits and
+    <sup> text runs on, so 2629① read as 26291 with status ok (section 二 has no check)."""
+    import random
+
+    import reportgen as G
+    rnd = random.Random(3)
+    report = G.make_report(rnd, "gb2021")
+    report.printed["s2.licensing.decisions"] = "2629"
+    report.values["s2.licensing.decisions"] = 2629
+    page = G.render_html(report, rnd, G.Style()).replace(">2629<", f">{printed}<", 1)
+    assert printed in page
+    result = parse_bytes(page.encode("utf-8"), name="footnote.html")
+    cell = values(result)["s2.licensing.decisions"]
+    assert cell.value == 2629 and "annotated" in cell.flags and cell.note == "(1)" or \
+        cell.value == 2629 and cell.note == "(2)"

@@ -373,15 +373,31 @@ def lines_from_body(body, hidden: HiddenLines | None = None) -> list[Line]:
 
 
 def _clean(body, hidden: HiddenLines | None) -> bool:
-    """Drop hidden elements (unless ``hidden`` shows the body's source has none) and strip
-    skipped and chrome ones; True if hidden elements were searched for and dropped."""
+    """Drop hidden elements (unless ``hidden`` shows the body's source has none), strip
+    skipped and chrome ones and mark superscripts; True if hidden elements were searched
+    for and dropped."""
     dropped = hidden is None or hidden.may_hide(body)
     if dropped:
         for el in _HIDDEN_ELEMENTS(body):
             _drop_keep_tail(el)
     etree.strip_elements(body, *sorted(_SKIP_TAGS | CHROME_TAGS), etree.Comment,
                          with_tail=False)
+    for el in body.iter("sup", "sub"):
+        _parenthesise(el)
     return dropped
+
+
+def _parenthesise(el) -> None:
+    """``1330<sup>2</sup>``: a footnote marker, printed small after the number. Its text
+    ran on into ``13302``; in parentheses it reads as an annotation, ``1330(2)``, like the
+    marker characters ① and ² (``textnorm.MARKER_DIGITS``)."""
+    if not "".join(el.itertext()).strip():
+        return
+    el.text = "(" + (el.text or "")
+    if len(el):
+        el[-1].tail = (el[-1].tail or "") + ")"
+    else:
+        el.text += ")"
 
 
 def _data_tables(body) -> list:
