@@ -329,3 +329,27 @@ def test_a_footnote_marker_after_a_number_is_an_annotation_not_a_digit(printed):
     cell = values(result)["s2.licensing.decisions"]
     assert cell.value == 2629 and "annotated" in cell.flags and cell.note == "(1)" or \
         cell.value == 2629 and cell.note == "(2)"
+
+
+@pytest.mark.parametrize("where", ["before_numbers", "after_numbers", "before_labels", "bom_in_text"])
+def test_zero_width_characters_are_read_as_nothing(where):
+    """UEditor fills empty spots with U+200B and some pastes carry U+FEFF: printed as
+    nothing, they made every number text (status failed) and every 一、 label unmatched."""
+    import random
+    import re as _re
+
+    import reportgen as G
+    rnd = random.Random(5)
+    report = G.make_report(rnd, "gb2021")
+    page = G.render_html(report, rnd, G.Style())
+    if where == "before_numbers":
+        page = _re.sub(r">(\d+)<", "><span>\u200b</span>\\1<", page)
+    elif where == "after_numbers":
+        page = _re.sub(r">(\d+)<", ">\\1\u200b<", page)
+    elif where == "before_labels":
+        page = _re.sub(r">([一二三四]、)", ">\u200b\\1", page)
+    else:
+        page = page.replace("本年新收", "本年\ufeff新收").replace("予以公开", "\u200d予以公开")
+    result = parse_bytes(page.encode("utf-8"), name="zw.html")
+    assert result.status == "ok", result.reasons
+    assert result.value_map() == report.values

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from ogi_scrape.parse.textnorm import clean_cell, to_simplified
+from ogi_scrape.parse.textnorm import clean_cell, drop_invisible, to_simplified
 
 NOT_APPLICABLE = {"/", "／", "\\", "-", "--", "—", "——", "–", "－", "一", "无", "不适用", "空",
                   "n/a", "na", "×", "x", "/ /"}
@@ -42,8 +42,9 @@ class CellValue:
 
 def _readable(t: str) -> str:
     """Cell text as it is matched: through the character conversion, so that 萬元, 減少 and
-    無 on traditional-character mirrors read as 万元, 减少 and 无 (a 1:1 conversion)."""
-    return t if t.isascii() else to_simplified(t, phrases=False)
+    無 on traditional-character mirrors read as 万元, 减少 and 无 (a 1:1 conversion), and
+    without zero-width characters (UEditor's U+200B before a number)."""
+    return t if t.isascii() else to_simplified(drop_invisible(t), phrases=False)
 
 
 def is_value_like(text: str) -> bool:
@@ -56,7 +57,7 @@ def is_clean_value_like(t: str) -> bool:
     if not t or t.isascii() and t.isdigit():    # most cells: blank or a plain count
         return True
     t = _readable(t)
-    if t.lower() in NOT_APPLICABLE:
+    if not t or t.lower() in NOT_APPLICABLE:     # "" here: only zero-width characters
         return True
     return _VALUE_RE.match(t.replace(" ", "")) is not None
 
@@ -73,6 +74,8 @@ def read_clean(raw: str) -> CellValue:
     if raw.isascii() and raw.isdigit():           # most cells: a plain count, no regex needed
         return CellValue(raw, int(raw))
     text = _readable(raw)     # ``raw`` keeps what was printed
+    if not text:
+        return CellValue(raw, None, flags=["blank"])
     if text.lower() in NOT_APPLICABLE:
         return CellValue(raw, None, flags=["not_applicable"])
     m = _VALUE_RE.match(text.replace(" ", ""))
@@ -92,7 +95,7 @@ def read_clean(raw: str) -> CellValue:
     if sign.startswith(("增", "减")):
         flags.append("signed_word")
     # The annotation as printed: ``text`` and ``raw`` line up character for character.
-    note = raw.replace(" ", "")[m.start("note"):m.end("note")] if m.group("note") else None
+    note = drop_invisible(raw).replace(" ", "")[m.start("note"):m.end("note")] if m.group("note") else None
     if note:
         flags.append("annotated")
     return CellValue(raw, value, unit=m.group("unit"), flags=flags, note=note)

@@ -69,6 +69,15 @@ def to_simplified(text: str, *, phrases: bool = True) -> str:
     return text
 
 
+# Zero-width characters: UEditor's fill character (U+200B), joiners, word joiner, a BOM in
+# the middle of text. Printed as nothing, so matching and number reading drop them.
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def drop_invisible(text: str) -> str:
+    return text if text.isascii() else text.translate(INVISIBLE)
+
+
 _FULLWIDTH_ASCII = re.compile("[\uff01-\uff5e]+")
 _HALFWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 
@@ -155,7 +164,7 @@ def strip_parentheticals(text: str) -> str:
 @lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
     """Matching key of a label: simplified, no enumerator, no annotations, no punctuation."""
-    t = to_simplified(nfkc(text)).lower()
+    t = to_simplified(nfkc(drop_invisible(text))).lower()
     t = _WS_RE.sub("", t)
     t = strip_enumerator(t)
     t = strip_parentheticals(t)
@@ -165,5 +174,5 @@ def label_key(text: str) -> str:
 @lru_cache(maxsize=65536)
 def compact(text: str) -> str:
     """Simplified text without whitespace or punctuation (keeps enumerators and notes)."""
-    t = to_simplified(nfkc(text)).lower()
+    t = to_simplified(nfkc(drop_invisible(text))).lower()
     return _NOISE_RE.sub("", t)
