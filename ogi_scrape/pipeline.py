@@ -153,17 +153,38 @@ def report_meta(division, kind: str, year: int, result, response, candidate, ses
     )
 
 
-async def _fetch_attachments(session, urls: list[str]) -> list[dict]:
-    out = []
+async def _fetch_attachments(session, urls: list[str]) -> tuple[list[dict], list]:
+    """(a record per attachment, the responses fetched)."""
+    out, responses = [], []
     for url in urls:
         try:
             r = await session.fetcher.get(url)
             out.append({"url": url, "status": r.status, "sha256": r.sha256, "bytes": len(r.content),
                         "content_type": r.headers.get("content-type"),
                         "archive_ref": session.relative_ref(r.archive_ref)})
+            responses.append(r)
         except OgiError as exc:
             out.append({"url": url, "error": exc.message})
-    return out
+    return out, responses
+
+
+def read_word_attachment(responses: list, parse=None):
+    """(result, response) of the first Word attachment that holds a report, or None; and
+    whether any Word attachment was tried."""
+    from ogi_scrape.attachments import is_word_document, read_from_note
+    from ogi_scrape.parse import parse_bytes
+
+    tried = False
+    for r in responses:
+        if not is_word_document(r.content):
+            continue
+        tried = True
+        result = (parse or parse_bytes)(r.content, name=r.final_url, url=r.final_url,
+                                        content_type=r.headers.get("content-type"))
+        if result.status != "failed":
+            result.notes.insert(0, read_from_note(r.final_url))
+            return (result, r), tried
+    return None, tried
 
 
 async def discover_and_pick(session, division, year: int, kind: str, org: str | None,
@@ -223,16 +244,23 @@ async def scrape_one(session, division, year: int, *, kind: str = "government",
             response = memo.take(candidate.url) or await session.fetcher.get(candidate.url)
         outcome.url = response.final_url
         outcome.response = response
+        fetched = []
         if candidate is not None and candidate.attachments:
             say(f"downloading {len(candidate.attachments)} attachment(s)")
-            outcome.attachments = await _fetch_attachments(session, candidate.attachments)
+            outcome.attachments, fetched = await _fetch_attachments(session, candidate.attachments)
         result = parse_bytes(response.content, name=response.final_url, url=response.final_url,
                              content_type=response.headers.get("content-type"))
         if candidate is not None and candidate.has_body is False and candidate.attachments \
                 and result.status == "failed":
-            result.reasons.insert(0, "the report is published as attachment(s) only "
-                                     f"({', '.join(candidate.attachments)}); they are archived, "
-                                     "and parsing PDF/DOC attachments is not supported yet")
+            from ogi_scrape.attachments import only_attachments_reason
+
+            found, tried = read_word_attachment(fetched)
+            if found is not None:
+                result, response = found
+                say(f"read the report from its Word attachment {response.final_url}")
+            else:
+                result.reasons.insert(0, only_attachments_reason(candidate.attachments,
+                                                                 word_tried=tried))
         outcome.result = result
         outcome.title = result.title or (candidate.title if candidate else None)
         outcome.status = result.status

@@ -277,3 +277,18 @@ def test_reparse_names_reports_whose_archive_is_gone(tmp_path, registry, capsys)
     captured = capsys.readouterr()
     assert "missing:" in captured.out and "re-crawl" in captured.err
     assert main(["reparse", "--out", str(tmp_path / "nothing")]) == 3
+
+
+def test_attachment_only_report_is_read_from_its_word_file(tmp_path, registry):
+    """代县's 2021 report is a page that only links a PDF and a .docx: the crawl reads the
+    Word file, counts the report as ok and points the row at the file the values came from."""
+    out = tmp_path / "data"
+    assert crawl(out, registry, "--years", "2021", "--only", "140923-daixian") == 0
+    docx = "http://daixian.gov.cn/dxzw/zwgk/xxgknb/202203/P020220325562418377453.docx"
+    reports = Dataset(out).read("reports").to_pylist()
+    government = [r for r in reports if r["body_kind"] == "government" and r["year"] == 2021]
+    assert [(r["url"], r["status"]) for r in government] == [(docx, "ok")]
+    assert manifest(out)["parse"].get("failed", 0) == 0
+    db = sqlite3.connect(out / "crawl-state.sqlite")
+    roles = dict(db.execute("SELECT url, role FROM urls").fetchall())
+    assert roles[docx] == "attachment"

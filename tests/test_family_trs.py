@@ -95,14 +95,18 @@ def test_gbk_page_without_charset_header_decodes_to_chinese(server, source):
     assert chosen.source_org == "代县人民政府办公室"          # read from the GBK <meta>
 
 
-def test_attachment_only_report_records_the_pdf(server, source):
+def test_attachment_only_report_records_the_pdf_and_the_word_file(server, source):
     found = discover(server, source, year=2021, kind="government")
     chosen = pick(found, 2021, "代县", "government").candidate
     pdf = f"http://{HOST}{COLUMN}202203/P020220325562418377452.pdf"
+    docx = f"http://{HOST}{COLUMN}202203/P020220325562418377453.docx"
     assert chosen.has_body is False
-    assert chosen.attachments == [pdf]
+    assert chosen.attachments == [pdf, docx]
     r = fetch(server, pdf)
     assert r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF-")
+    r = fetch(server, docx)
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats") \
+        and r.content.startswith(b"PK\x03\x04")
 
 
 def test_drifted_link_is_reported_not_crashed(server, source, caplog):

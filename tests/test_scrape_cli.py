@@ -160,3 +160,26 @@ def test_non_report_url_is_a_parse_failure(tmp_path, fast_registry):
     assert proc.returncode == 7, proc.stdout + proc.stderr
     assert "failed" in proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+DAIXIAN_DOCX = "http://daixian.gov.cn/dxzw/zwgk/xxgknb/202203/P020220325562418377453.docx"
+DAIXIAN_2021_TRUTH = ROOT / "fixtures" / "portals" / "daixian.gov.cn" / "_source" / "report_2021_values.json"
+
+
+def test_report_published_only_as_attachments_is_read_from_its_word_file(tmp_path, fast_registry):
+    """代县's 2021 page says 详见附件 and links a PDF and a .docx: the values come from the
+    Word file, and the dataset row points at it (URL, hash, archived response)."""
+    proc = scrape("--county", "代县", "--year", "2021", out=tmp_path, registry=fast_registry)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "status:   ok" in proc.stdout
+    assert f"read the report from its Word attachment {DAIXIAN_DOCX}" in proc.stdout
+    reports = pd.read_parquet(tmp_path / "reports")
+    assert list(reports["url"]) == [DAIXIAN_DOCX]
+    values = pd.read_parquet(tmp_path / "values")
+    truth = json.loads(DAIXIAN_2021_TRUTH.read_text("utf-8"))
+    got = {str(c): (a if a is not None and a == a else v)
+           for c, v, a in zip(values["code"], values["value"], values["amount"])}
+    assert set(got) == set(truth)
+    for code, want in truth.items():
+        have = got[code]
+        assert (have is None or have != have) if want is None else float(have) == float(want), code

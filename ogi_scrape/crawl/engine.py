@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from ogi_scrape.crawl.conditional import SourceFetcher
 from ogi_scrape.crawl.parsing import ParsedView, parse_page
 from ogi_scrape.crawl.report import short_error
+from ogi_scrape.attachments import is_word_document, only_attachments_reason, read_from_note
 from ogi_scrape.crawl.writer import DatasetWriter, WriteItem
 from ogi_scrape.errors import Blocked, FetchFailed, NotFound, OgiError
 from ogi_scrape.pipeline import host_of, report_meta
@@ -293,22 +294,17 @@ class Crawl:
         response.__dict__.pop("_decoded", None)     # text decoded for redirect sniffing: not needed
         args = (response.content, response.final_url, response.headers.get("content-type"),
                 body_selector, cand.has_body is None)
-        async with self._parse_slots:
-            try:
-                if self.parse_pool is not None:
-                    parsed, evidence = await asyncio.get_running_loop().run_in_executor(
-                        self.parse_pool, parse_page, *args)
-                else:
-                    parsed, evidence = await asyncio.to_thread(parse_page, *args)
-            except Exception as exc:     # a parser bug on one page must not end the night
-                message = f"the parser crashed on this page ({type(exc).__name__}: {exc}); " \
-                          "nothing stored — please report it with the archived page"
-                out.reports["failed"] += 1
-                out.error(cand.url, message)
-                self.events.emit("report_error", source=source.id, url=cand.url, message=message)
-                self.state.record_fetches([{"url": cand.url, "source_id": source.id,
-                                            "role": "report", "error": message}], self.run_id)
-                return None
+        try:
+            parsed, evidence = await self._parse(*args)
+        except Exception as exc:     # a parser bug on one page must not end the night
+            message = f"the parser crashed on this page ({type(exc).__name__}: {exc}); " \
+                      "nothing stored — please report it with the archived page"
+            out.reports["failed"] += 1
+            out.error(cand.url, message)
+            self.events.emit("report_error", source=source.id, url=cand.url, message=message)
+            self.state.record_fetches([{"url": cand.url, "source_id": source.id,
+                                        "role": "report", "error": message}], self.run_id)
+            return None
         if evidence is not None:            # no table: the page may hold only attachments
             cand.add_page(evidence)
         result = ParsedView(parsed)
@@ -317,22 +313,54 @@ class Crawl:
             out.reports["out_of_scope"] += 1
             return None
         out.parse[result.status] += 1
-        extra_rows = []
+        extra_rows, fetched = [], []
         for url in cand.attachments:
             try:
                 att = await fetcher.get(url)
                 extra_rows.append(_fetch_row(url, source.id, "attachment", att, self.session))
+                fetched.append(att)
             except OgiError as exc:
                 out.error(url, exc.message)
         if cand.has_body is False and cand.attachments and result.status == "failed":
-            result.reasons.insert(0, "the report is published as attachment(s) only "
-                                     f"({', '.join(cand.attachments)}); they are archived, "
-                                     "and parsing PDF/DOC attachments is not supported yet")
+            found = await self._read_word_attachment(fetched)
+            if found is not None:       # the row points at the attachment the values came from
+                parsed, response = found
+                result = ParsedView(parsed)
+                out.parse["failed"] -= 1
+                out.parse[result.status] += 1
+            else:
+                tried = any(map(is_word_document, (a.content for a in fetched)))
+                result.reasons.insert(0, only_attachments_reason(cand.attachments, word_tried=tried))
         kind = {"government-office": "department"}.get(cand.body_kind, cand.body_kind)
         kind = kind if kind in KINDS else "other"
         meta = report_meta(division, kind, year, result, response, cand, self.session)
         row["parse_status"] = result.status
         return WriteItem(meta=meta, parsed=parsed, fetch_row=row, extra_rows=extra_rows)
+
+    async def _parse(self, content: bytes, url: str, content_type: str | None,
+                     body_selector: str | None, want_evidence: bool):
+        """``parse_page`` off the event loop: in a worker process, or a thread."""
+        args = (content, url, content_type, body_selector, want_evidence)
+        async with self._parse_slots:
+            if self.parse_pool is not None:
+                return await asyncio.get_running_loop().run_in_executor(
+                    self.parse_pool, parse_page, *args)
+            return await asyncio.to_thread(parse_page, *args)
+
+    async def _read_word_attachment(self, fetched: list):
+        """(parse dict, response) of the first Word attachment holding a report, or None."""
+        for att in fetched:
+            if not is_word_document(att.content):
+                continue
+            try:
+                parsed, _ = await self._parse(att.content, att.final_url,
+                                              att.headers.get("content-type"), None, False)
+            except Exception:       # a parser bug on an attachment: the page's failure stands
+                continue
+            if parsed.get("status") != "failed":
+                parsed.setdefault("notes", []).insert(0, read_from_note(att.final_url))
+                return parsed, att
+        return None
 
 
 def _fetch_row(url: str, source_id: str, role: str, response, session) -> dict:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ogi_scrape.encoding import decode
 from ogi_scrape.parse.checks import run_checks
+from ogi_scrape.parse.docx import DocxError, docx_to_html, is_docx
 from ogi_scrape.parse.htmldoc import read_html
 from ogi_scrape.parse.mapping import Mapping, map_document
 from ogi_scrape.parse.meta import find_title, parse_title, year_from_text
@@ -78,17 +79,31 @@ def _parse_bytes(data: bytes, *, name: str, content_type: str | None, url: str |
     source = {"name": name, "url": url, "sha256": hashlib.sha256(data).hexdigest(),
               "bytes": len(data)}
     kind = kind or sniff_kind(data, name)
+    converted = None
+    if kind == "binary:zip (docx/xlsx)" and is_docx(data):
+        try:
+            data, kind, content_type, converted = docx_to_html(data), "html", "text/html; charset=utf-8", "docx"
+        except (DocxError, RecursionError) as exc:
+            return _failed(kind, source, f"{name}: Word document that cannot be read: {exc}")
     if kind.startswith("binary"):
         what = kind.split(":", 1)[1]
-        hint = ("attachments (PDF/DOC/DOCX) are archived but not parsed yet"
+        hint = ("PDF, DOC and spreadsheet attachments are archived but not parsed (only .docx is)"
                 if what in ("pdf", "zip (docx/xlsx)", "ole (doc/xls/wps)") else "not a report page")
         return _failed(kind, source, f"{name}: binary file ({what}); {hint}")
     if not data or data.isspace():      # data.strip() would copy the whole page to find out
         return _failed(kind, source, f"{name}: empty file")
     if kind == "html":
         doc = read_html(data, content_type)
-        source.update(encoding=doc.encoding, encoding_source=doc.encoding_source,
-                      body=doc.body_selector)
+        if converted:
+            # Lines of our own conversion would point nowhere in the file: table, row and
+            # column are the provenance (the document's own table grid).
+            source.update(converted_from=converted)
+            for line in doc.lines:
+                for tok in line.tokens:
+                    tok.line = None
+        else:
+            source.update(encoding=doc.encoding, encoding_source=doc.encoding_source,
+                          body=doc.body_selector)
         title = doc.title or find_title(doc.text_head)
         lines, head = doc.lines, doc.text_head
     else:
