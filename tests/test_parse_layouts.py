@@ -190,7 +190,8 @@ def test_an_archives_bureau_keeps_its_name():
 
 
 @pytest.mark.parametrize("convention", ["row", "cell", "sep", "bare"])
-@pytest.mark.parametrize("page_number", ["- 3 -", "— 12 —", "第3页", "第 3 页 共 12 页"])
+@pytest.mark.parametrize("page_number", ["- 3 -", "— 12 —", "第3页", "第 3 页 共 12 页", "Page 4", "P. 8",
+                                         "page 2 of 9"])
 def test_a_page_number_inside_a_table_of_a_text_rendering_is_not_a_row(convention, page_number):
     """PDF text renderings keep the page numbers a page break printed in the middle of a
     table; read as cells, "- 3 -" was a row of values without a label."""
@@ -353,3 +354,36 @@ def test_zero_width_characters_are_read_as_nothing(where):
     result = parse_bytes(page.encode("utf-8"), name="zw.html")
     assert result.status == "ok", result.reasons
     assert result.value_map() == report.values
+
+
+@pytest.mark.parametrize("pdf_rows", [False, True])
+@pytest.mark.parametrize("drop_cell", [False, True])
+def test_a_bare_page_number_after_a_whole_row_is_not_a_cell(pdf_rows, drop_cell):
+    """pdftotext prints a page's footer number alone on a line: after a whole row it joined
+    that row (seven numbers became eight: the row was lost; six numbers and the page number
+    became seven: shifted). Dropped, a complete row reads exactly and a short one is refused."""
+    import random
+
+    import reportgen as G
+    report = G.make_report(random.Random(4), "gb2021")
+    text = G.render_text(report, random.Random(4), "row")
+    if pdf_rows:      # PDF rows: cells separated by spaces, no pipes
+        text = "\n".join(" ".join(c.strip() for c in line.split("|") if c.strip()) if "|" in line else line
+                         for line in text.splitlines()) + "\n"
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("4.保护第三方"))
+    if drop_cell:     # the renderer dropped this row's first number (a blank in the page)
+        cells = lines[at].replace(" |", "").split()
+        lines[at] = " | ".join([cells[0], *cells[2:]]) + " |" if not pdf_rows else " ".join([cells[0], *cells[2:]])
+    lines.insert(at + 1, "3")
+    result = parse_bytes(("\n".join(lines) + "\n").encode("utf-8"), name="footer.txt")
+    got = result.value_map()
+    row = [c for c in report.values if c.startswith("s3.denied.third_party.")]
+    if drop_cell:
+        assert all(got.get(c) is None for c in row)
+        assert any(u["row"] == "denied.third_party" for u in result.unreadable)
+        assert {c: v for c, v in got.items() if c not in row} == \
+            {c: v for c, v in report.values.items() if c not in row}
+    else:
+        assert result.status == "ok", result.reasons
+        assert got == report.values

@@ -33,7 +33,14 @@ MAX_EMPTY_RUN = 64
 # A page number printed by the PDF the text came from, alone on its line: "- 3 -", "— 12 —",
 # "第3页", "第 3 页 共 12 页". Not a cell: read as cells ("-", "3", "-") it looked like a row
 # of values without a label, inside the table the page break cut.
-_PAGE_NUMBER = re.compile(r"^(?:[-—–－]+\s*\d{1,4}\s*[-—–－]+|第\s*\d{1,4}\s*页(?:\s*[/，,]?\s*共\s*\d{1,4}\s*页)?)$")
+_PAGE_NUMBER = re.compile(r"^(?:[-—–－]+\s*\d{1,4}\s*[-—–－]+|第\s*\d{1,4}\s*页(?:\s*[/，,]?\s*共\s*\d{1,4}\s*页)?"
+                          r"|(?:page|p\.)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?)$", re.IGNORECASE)
+# A bare page number ("3") on its own line right after a line that held a whole row, when
+# the next line starts another row or section: a PDF's footer, not a cell. Read as a cell it
+# joined the row above (its seven numbers became eight, or six plus a page number seven).
+# If it was the last cell of a row wrapped onto its own line, dropping it leaves that row
+# one cell short, so the row is refused, never shifted.
+_BARE_NUMBER = re.compile(r"^\d{1,4}$")
 
 
 def _cap_empty_runs(parts: list[str]) -> list[str]:
@@ -99,6 +106,26 @@ def _label_then_numbers(text: str) -> list[str] | None:
     return [label, *parts[-k:]]
 
 
+def _after_whole_row(lines: list[Line]) -> bool:
+    """The last line read held a whole row (a label and values, or a run of numbers)."""
+    if not lines:
+        return False
+    last = lines[-1]
+    return last.row_boundary and sum(1 for t in last.tokens if t.text) >= 3
+
+
+def _starts_new_row(raw_lines: list[str], start: int) -> bool:
+    """The next non-empty line begins something other than a cell of the current row: a
+    labelled line (text that is not a value), or the end of the document."""
+    for raw in raw_lines[start:start + 20]:
+        stripped = raw.strip().strip("|").strip()
+        if not stripped:
+            continue
+        first = _SPLIT_NUMBERS.split(stripped)[0].split("|")[0].strip()
+        return not is_value_like(first)
+    return True
+
+
 def read_text(text: str) -> TextDocument:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     ends_clean = text.endswith("\n") or text.rstrip(" \t").endswith("|")
@@ -141,6 +168,9 @@ def read_text(text: str) -> TextDocument:
             pending_sep = False
             continue
         if _PAGE_NUMBER.match(stripped):
+            continue
+        if _BARE_NUMBER.match(stripped) and _after_whole_row(lines) and \
+                _starts_new_row(raw_lines, n + 1):
             continue
         if not stripped:
             if conv == "C" and raw != "":
