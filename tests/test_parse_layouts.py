@@ -387,3 +387,29 @@ def test_a_bare_page_number_after_a_whole_row_is_not_a_cell(pdf_rows, drop_cell)
     else:
         assert result.status == "ok", result.reasons
         assert got == report.values
+
+
+@pytest.mark.parametrize("convention", ["row", "cell", "pdf"])
+def test_a_label_wrapped_over_two_lines_of_a_text_rendering_is_joined(convention):
+    """Renderers wrap long labels: ``1.申请人无正当理由逾期不补正、`` on one line and
+    ``行政机关不再处理其政府信息公开申请 | 1 | …`` on the next. The second half is the same
+    for two rows of （六）, so it matched none and 21 cells were lost; joined, the label is
+    the row's own. Only tried where the last piece alone matches no single row."""
+    import random
+    import re as _re
+
+    import reportgen as G
+    report = G.make_report(random.Random(9), "gb2021")
+    text = G.render_text(report, random.Random(9), "cell" if convention == "cell" else "row")
+    if convention == "pdf":
+        text = "\n".join(" ".join(c.strip() for c in line.split("|") if c.strip()) if "|" in line else line
+                         for line in text.splitlines()) + "\n"
+    wrapped = 0
+    for head in ("申请人无正当理由逾期不补正、", "申请人逾期未按收费通知要求缴纳费用、"):
+        # break the label after its first clause: "…、" ends one line, the rest starts the next
+        text, n = _re.subn(f"({_re.escape(head)})(?=行政机关)", "\\1 |\n" if convention != "pdf" else "\\1\n", text)
+        wrapped += n
+    assert wrapped == 2
+    result = parse_bytes(text.encode("utf-8"), name="wrapped.txt")
+    assert result.status == "ok", result.reasons
+    assert result.value_map() == report.values

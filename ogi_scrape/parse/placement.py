@@ -159,6 +159,7 @@ class Placer:
         self.headers_above: dict[int, dict[int, str]] = {}
         self.s2_header_order: dict[tuple[str, str], list[str]] = {}
         self._last_row: dict[str, RowMatch] = {}   # section → its latest recognised row
+        self._dangling: Token | None = None   # last label of a text line holding labels only
 
     def _enter(self, section: str) -> None:
         if section != self.section:
@@ -239,6 +240,8 @@ class Placer:
                 self._remember_s2_header(labels[start:])
             if values:
                 self._place_row(labels, values, html_row, start, n)
+            self._dangling = labels[-1] if labels and not values and not html_row \
+                and labels[-1].source == "text" else None
 
     def _remember_s2_header(self, labels: list[Token]) -> None:
         """Printed order of a section 二 sub-table's column headers, per format."""
@@ -287,9 +290,11 @@ class Placer:
                 continue
             facts = label_facts(tok.text)
             candidates = facts.rows[sec]
-            if not candidates:
-                continue
-            spec = facts.row[sec] or pick_row(candidates, labels[:i], self._last_row.get(sec))
+            spec = None
+            if candidates:
+                spec = facts.row[sec] or pick_row(candidates, labels[:i], self._last_row.get(sec))
+            if spec is None and (i or self._dangling is not None):
+                spec = self._wrapped_label(labels, i, sec)
             if spec is None:
                 continue
             if sec == "s2":
@@ -307,6 +312,20 @@ class Placer:
                                    label=labels[-1], order=order))
                 return
         self._add(RowMatch(sec, None, all_labels, values, html_row, order=order))
+
+    def _wrapped_label(self, labels: list[Token], i: int, sec: str) -> RowSpec | None:
+        """A label the renderer wrapped over two cells or lines (``1.申请人无正当理由逾期不补正、``
+        / ``行政机关不再处理其政府信息公开申请``): tried only where the last piece alone matches
+        no row, or several; the joined text must match one row on its own. The first piece
+        may end the text line before (``_dangling``): a line of labels only."""
+        first, last = labels[i - 1] if i else self._dangling, labels[i]
+        if last.source != "text" or first.source != "text" or first.paragraph or last.paragraph \
+                or len(first.text) + len(last.text) > MAX_LABEL_CHARS:
+            return None      # an HTML cell holds its whole label: two cells are two labels
+        candidates = label_facts(first.text + last.text).rows[sec]
+        if not candidates:
+            return None
+        return pick_row(candidates, labels[:i - 1], self._last_row.get(sec))
 
     def _add(self, match: RowMatch) -> None:
         self.matches.append(match)
