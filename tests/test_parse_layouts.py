@@ -413,3 +413,42 @@ def test_a_label_wrapped_over_two_lines_of_a_text_rendering_is_joined(convention
     result = parse_bytes(text.encode("utf-8"), name="wrapped.txt")
     assert result.status == "ok", result.reasons
     assert result.value_map() == report.values
+
+
+@pytest.mark.parametrize("printed, value, unit, note, flags", [
+    ("–3", -3, None, None, []),                 # Word autocorrect's en dash for a typed minus
+    ("共2629件", 2629, "件", "共", ["annotated"]),  # a word of the sentence the cell came from
+    ("1330件次", 1330, "件次", None, []),
+    ("36.52万", Decimal("36.52"), "万元", None, []),   # 万 alone: 万元 shortened
+    ("约36.52", None, None, None, ["text_in_numeric"]),  # "about": not an exact figure
+    ("￥36.52", None, None, None, ["text_in_numeric"]),   # yuan or 万元? not guessed
+])
+def test_number_forms_seen_in_cells(printed, value, unit, note, flags):
+    from ogi_scrape.parse.cells import read_cell
+    cv = read_cell(printed)
+    assert (cv.value, cv.unit, cv.note, cv.flags) == (value, unit, note, flags)
+    assert type(cv.value) is type(value)
+
+
+def test_one_not_applicable_cell_merged_across_a_rows_columns_fills_each():
+    """A township prints its 规章 row as one "/" spanning the three value columns."""
+    import random
+
+    import reportgen as G
+    rnd = random.Random(8)
+    report = G.make_report(rnd, "gb2021")
+    tables = G.table_rows(report)
+    row = next(r for r in tables["s2"] if r[0][0] == "规章")
+    row[1:] = [("/", 3, 1, "value", None)]
+    for col in ("issued", "repealed", "in_force"):
+        report.values[f"s2.regulation.{col}"] = None
+    result = parse_bytes(G.render_html(report, rnd, tables=tables).encode("utf-8"), name="slash.html")
+    assert result.status == "ok", result.reasons
+    assert result.value_map() == report.values
+    got = values(result)
+    assert all(got[f"s2.regulation.{c}"].flags == ["not_applicable"] for c in ("issued", "repealed", "in_force"))
+
+
+def test_a_notice_title_names_the_body_after_its_issuer():
+    from ogi_scrape.parse.meta import parse_title
+    assert parse_title("某县人民政府办公室关于某县人民政府2023年政府信息公开工作年度报告的公告") == (2023, "某县人民政府")

@@ -16,14 +16,17 @@ from ogi_scrape.parse.textnorm import clean_cell, drop_invisible, to_simplified
 
 NOT_APPLICABLE = {"/", "／", "\\", "-", "--", "—", "——", "–", "－", "一", "无", "不适用", "空",
                   "n/a", "na", "×", "x", "/ /"}
-UNITS = ("万元", "元", "件", "个", "条", "项", "次", "人次", "宗")
+UNITS = ("万元", "元", "件次", "件", "个", "条", "项", "次", "人次", "宗", "万")
 _NUM = r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)"
 # Digits on both sides of a space (or a folded line break): "4 529" may be one number with a
 # space in it or two numbers in one cell (two paragraphs of a Word cell). Not read.
 _SPACED_DIGITS = re.compile(r"\d\s+[\d.,]|[\d.,]\s+\d")
 _NOTE_RE = re.compile(r"[(（][^()（）]*[)）]")
+# Signs: ASCII, the minus sign, and the en dash Word's autocorrect puts for a typed "-3".
+# 共 ("in all") before a count is a word of the sentence the cell was cut from, kept as the note.
+# 万 alone after a number is 万元 shortened (``36.52万`` under 本年收费金额（单位：万元）).
 _VALUE_RE = re.compile(
-    rf"^(?P<sign>[+\-−]|增加?|减少?)?\s*{_NUM}\s*(?P<unit>万元|元|件|个|条|项|次|人次|宗)?"
+    rf"^(?P<total>共)?(?P<sign>[+\-−–]|增加?|减少?)?\s*{_NUM}\s*(?P<unit>万元|元|件次|件|个|条|项|次|人次|宗|万)?"
     r"\s*(?P<note>[(（][^()（）]*[)）])?$")
 
 
@@ -90,12 +93,15 @@ def read_clean(raw: str) -> CellValue:
         return CellValue(raw, None, flags=["text_in_numeric"])
     sign = m.group("sign") or ""
     flags: list[str] = []
-    if sign in ("-", "−") or sign.startswith("减"):
+    if sign in ("-", "−", "–") or sign.startswith("减"):
         value = -value
     if sign.startswith(("增", "减")):
         flags.append("signed_word")
     # The annotation as printed: ``text`` and ``raw`` line up character for character.
     note = drop_invisible(raw).replace(" ", "")[m.start("note"):m.end("note")] if m.group("note") else None
+    if m.group("total"):
+        note = m.group("total") + (note or "")
     if note:
         flags.append("annotated")
-    return CellValue(raw, value, unit=m.group("unit"), flags=flags, note=note)
+    unit = m.group("unit")
+    return CellValue(raw, value, unit="万元" if unit == "万" else unit, flags=flags, note=note)

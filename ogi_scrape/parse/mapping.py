@@ -109,6 +109,11 @@ def assign(values: list[Token], ncols: int, *, trust_trailing_blank: bool = True
         return [None] * ncols, ["blank"]
     if len(nonempty) == ncols:
         return nonempty, ["filler_dropped"]
+    if len(vals) == 1 and ncols > 1 and vals[0].colspan >= ncols \
+            and read_clean(vals[0].text).flags == ["not_applicable"]:
+        # One "/" merged across every value column (a 规章 row a township cannot have):
+        # each column is that cell. A number spanning columns is never spread like this.
+        return [vals[0]] * ncols, []
     return None, []
 
 

@@ -65,7 +65,9 @@ def parse_title(title: str | None) -> tuple[int | None, str | None]:
             return None, None
         return int(m.group("year")), m.group("org")
     # 关于…年度报告的公告: 关于 is the notice's wording, not part of the body's name.
-    org = (m.group("org") or "").strip(" -_|").removeprefix("关于") or None
+    org = (m.group("org") or "").strip(" -_|")
+    # 某县人民政府办公室关于某县人民政府…年度报告的公告: the notice's issuer, then the body.
+    org = org.rsplit("关于", 1)[-1] or None
     year = int(m.group("year"))
     if m.group("pre") and not org:
         year = int(m.group("pre")[:4])
