@@ -452,3 +452,23 @@ def test_one_not_applicable_cell_merged_across_a_rows_columns_fills_each():
 def test_a_notice_title_names_the_body_after_its_issuer():
     from ogi_scrape.parse.meta import parse_title
     assert parse_title("某县人民政府办公室关于某县人民政府2023年政府信息公开工作年度报告的公告") == (2023, "某县人民政府")
+
+
+def test_tables_pasted_as_paragraph_lines_are_read_like_a_text_rendering():
+    """A PDF copied into the CMS editor: every table row a <p> of space-separated cells.
+    No HTML table holds the report, so the body's paragraphs are read as a text rendering
+    (status was failed with no value)."""
+    import html as _html
+    import random
+
+    import reportgen as G
+    report = G.make_report(random.Random(12), "gb2021")
+    text = G.render_text(report, random.Random(12), "row")
+    rows = [" ".join(c.strip() for c in line.split("|") if c.strip()) if "|" in line else line
+            for line in text.splitlines()]
+    body = "".join(f"<p>{_html.escape(r).replace(' ', '&nbsp;&nbsp;')}</p>\n" for r in rows)
+    page = f'<html><head><meta charset="utf-8"><title>{report.title}</title></head><body><div id="zoom">{body}</div></body></html>'
+    result = parse_bytes(page.encode("utf-8"), name="pasted.html")
+    assert result.status == "ok", result.reasons
+    assert result.value_map() == report.values
+    assert result.source["read_as"].startswith("text")

@@ -117,6 +117,8 @@ def _parse_bytes(data: bytes, *, name: str, content_type: str | None, url: str |
     if year is None:
         year = year_from_text(head)
     mapping = map_document(lines, year)
+    if kind == "html" and not any(mapping.tables_found.values()):
+        mapping = _paragraph_tables(lines, year, source) or mapping
     checks = run_checks(mapping.template, year, mapping.cells, mapping.tables_found,
                         mapping.subtotals)
     extra = []
@@ -128,6 +130,25 @@ def _parse_bytes(data: bytes, *, name: str, content_type: str | None, url: str |
             extra.append("not an annual report: no section headings 二–四 and no standard tables")
     return build_result(mapping, checks, year=year, org=org, title=title, source=source,
                         extra_reasons=extra)
+
+
+def _paragraph_tables(lines, year: int | None, source: dict) -> Mapping | None:
+    """Tables pasted as lines of text: a PDF copied into the CMS editor leaves every row a
+    paragraph (``规章  1  0  3``). When no HTML table was read, the body's paragraphs are
+    read the way a text rendering is; the mapping of that reading is kept only if it found
+    a table. Its provenance is the paragraph's text line, no HTML source line."""
+    paragraphs = [line.tokens[0].text for line in lines if line.kind == "para"]
+    if len(paragraphs) < 3:
+        return None
+    doc = read_text("\n".join(paragraphs) + "\n")
+    for line in doc.lines:
+        for tok in line.tokens:
+            tok.line = None
+    mapping = map_document(doc.lines, year)
+    if not any(mapping.tables_found.values()):
+        return None
+    source["read_as"] = "text: the body's paragraphs, no HTML table held the report"
+    return mapping
 
 
 def parse_path(path: Path, *, content_type: str | None = None) -> ParseResult:
