@@ -472,3 +472,35 @@ def test_tables_pasted_as_paragraph_lines_are_read_like_a_text_rendering():
     assert result.status == "ok", result.reasons
     assert result.value_map() == report.values
     assert result.source["read_as"].startswith("text")
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_a_breakdown_table_with_section_three_rows_as_columns_is_left_out(before):
+    """A county report adds a table of applications by unit whose columns are section 三's
+    rows (单位 | 本年新收 | 上年结转 | 予以公开 | …) and whose last row is 合计: it is not the
+    national table. Its 合计 row was read as （七）总计: a conflict with the real totals, and
+    where it came first its numbers were the ones kept."""
+    import random
+
+    import reportgen as G
+    rnd = random.Random(21)
+    report = G.make_report(rnd, "gb2021")
+    page = G.render_html(report, rnd, G.Style())
+    breakdown = ("<p>全县各单位依申请公开办理情况如下：</p><table border='1'>"
+                 "<tr><td>单位</td><td>本年新收</td><td>上年结转</td><td>予以公开</td><td>部分公开</td>"
+                 "<td>不予公开</td><td>无法提供</td><td>总计</td></tr>"
+                 "<tr><td>县公安局</td><td>12</td><td>0</td><td>5</td><td>2</td><td>1</td><td>4</td><td>12</td></tr>"
+                 "<tr><td>合计</td><td>43</td><td>2</td><td>15</td><td>8</td><td>4</td><td>16</td><td>43</td></tr>"
+                 "</table>")
+    heading = G.HEADINGS["s3"]
+    at = page.index(heading)
+    if before:
+        at = page.index("</p>", at) + 4
+    else:
+        at = page.index(G.HEADINGS["s4"])
+        at = page.rindex("<p", 0, at)
+    page = page[:at] + breakdown + page[at:]
+    result = parse_bytes(page.encode("utf-8"), name="breakdown.html")
+    assert result.status == "ok", result.reasons
+    assert result.value_map() == report.values
+    assert any("breakdown" in n for n in result.notes)

@@ -361,6 +361,10 @@ class _Mapper:
                 if m.section == "s3" and m.row_key == "other":
                     m.row_key = "subtotal.other"
         self._infer_labels(matches)
+        for table, headers in self.placer.foreign_tables.items():
+            self.notes.append(f"section 三: table {table} has section 三's rows as its columns "
+                              f"({', '.join(headers[:4])}…): a breakdown by unit or a transposed "
+                              "table, not the national table; its rows were left out")
         text_rows = [m for m in matches if m.values and m.values[0].source == "text" and m.row_key]
         if text_rows:
             self.trailing_blanks_kept = any(map(_blank_between_values, text_rows)) and \

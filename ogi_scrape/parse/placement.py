@@ -160,6 +160,10 @@ class Placer:
         self.s2_header_order: dict[tuple[str, str], list[str]] = {}
         self._last_row: dict[str, RowMatch] = {}   # section → its latest recognised row
         self._dangling: Token | None = None   # last label of a text line holding labels only
+        # HTML tables whose header names section 三's rows as its columns (本年新收, 上年结转,
+        # 予以公开…): a breakdown by unit or a transposed table, not the national table.
+        self.foreign_tables: dict[int, list[str]] = {}
+        self._tables_with_values: set[int] = set()
 
     def _enter(self, section: str) -> None:
         if section != self.section:
@@ -260,6 +264,13 @@ class Placer:
 
     def _remember_header(self, labels: list[Token]) -> None:
         """Grid column → the lowest header label above it, per HTML table (section 三)."""
+        # Row labels that need no context (其他 and 总计 are also column headers).
+        row_headers = [tok.text for tok in labels if not tok.covered
+                       and (row := label_facts(tok.text).row["s3"]) is not None and row.key != "total"]
+        if len(row_headers) >= 2 and labels[0].table is not None \
+                and labels[0].table not in self._tables_with_values:     # a header, above any values
+            self.foreign_tables[labels[0].table] = row_headers
+            return
         for tok in labels:
             table, col = tok.table, tok.col
             if table is None or col is None:
@@ -283,6 +294,10 @@ class Placer:
         if sec == "s4":
             self.matches.append(RowMatch("s4", "s4", all_labels, values, html_row, order=order))
             return
+        if sec == "s3" and html_row:
+            if values[0].table in self.foreign_tables:
+                return      # a row of a breakdown table: not a row of the national table
+            self._tables_with_values.add(values[0].table)
         labels = all_labels[start:] if start else all_labels
         for i in range(len(labels) - 1, -1, -1):
             tok = labels[i]
