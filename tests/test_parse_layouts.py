@@ -504,3 +504,133 @@ def test_a_breakdown_table_with_section_three_rows_as_columns_is_left_out(before
     assert result.status == "ok", result.reasons
     assert result.value_map() == report.values
     assert any("breakdown" in n for n in result.notes)
+S4_OUTCOMES = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+
+
+def _s4_head(*texts: str, span: int = 1) -> list[tuple]:
+    return [(t, span, 1, "header", None) for t in texts]
+
+
+def _s4_page(monkeypatch, build, rendering: str, seed: int = 2):
+    """A generated report whose section 四 table is rebuilt by ``build(header rows, the row
+    of fifteen value cells)``, rendered as HTML, as a text rendering (``row``: one row per
+    line, ``cell``: one cell per line) or as a PDF's text (``pdf``: cells separated by
+    spaces, no pipes). Returns (report, parse result)."""
+    import random
+
+    import reportgen as G
+    rnd = random.Random(seed)
+    report = G.make_report(rnd, "gb2021")
+    tables = G.table_rows(report)
+    tables["s4"] = build(tables["s4"][:3], tables["s4"][3])
+    if rendering == "html":
+        page, name = G.render_html(report, rnd, G.Style(), tables=tables), "s4.html"
+    else:
+        monkeypatch.setattr(G, "table_rows", lambda _report: tables)
+        page = G.render_text(report, rnd, "cell" if rendering == "cell" else "row")
+        if rendering == "pdf":
+            page = "\n".join(" ".join(c.strip() for c in line.split("|") if c.strip())
+                             for line in page.splitlines()) + "\n"
+        name = "s4.txt"
+    return report, parse_bytes(page.encode("utf-8"), name=name)
+
+
+S4_SPLIT = {
+    # three lines of five: a PDF text rendering wraps the row (red-team v19)
+    "5+5+5": lambda head, v: head + [v[:5], v[5:10], v[10:]],
+    "10+5": lambda head, v: head + [v[:10], v[10:]],
+    # a 行政复议 table of five, then a 行政诉讼 table of ten (v28)
+    "two tables": lambda head, v: [_s4_head("行政复议"), _s4_head(*S4_OUTCOMES), v[:5],
+                                   _s4_head("行政诉讼"), _s4_head("未经复议直接起诉", "复议后起诉"),
+                                   _s4_head(*S4_OUTCOMES * 2), v[5:]],
+    # both blocks stacked in one table ten columns wide, the first one's cells two wide (v29)
+    "stacked": lambda head, v: [_s4_head("行政复议", span=10), _s4_head(*S4_OUTCOMES, span=2),
+                                [(t, 2, 1, kind, code) for t, _, _, kind, code in v[:5]],
+                                _s4_head("行政诉讼", span=10),
+                                _s4_head("未经复议直接起诉", "复议后起诉", span=5),
+                                _s4_head(*S4_OUTCOMES * 2), v[5:]],
+}
+
+
+@pytest.mark.parametrize("rendering", ["html", "row", "cell", "pdf"])
+@pytest.mark.parametrize("layout", list(S4_SPLIT))
+def test_section_four_split_into_rows_of_five_and_ten_reads_in_order(monkeypatch, layout, rendering):
+    """Split for width or by the renderer, section 四's fifteen numbers come as several
+    unlabelled rows (5+5+5, 5+10, 10+5): read in order, exactly as one row of fifteen. They
+    were all lost ("5 values for 15 columns"); printed one cell per line, the header run into
+    the first row (… 复议后起诉 | 结果维持 … 总计 | 2 | 1 …) made it look like a row labelled
+    with its proceeding, and the five numbers went to the wrong proceeding."""
+    report, result = _s4_page(monkeypatch, S4_SPLIT[layout], rendering)
+    assert result.status == "ok", result.reasons
+    assert result.value_map() == report.values
+
+
+S4_SPLIT_REFUSED = {
+    # the renderer dropped a blank from the first row: 4 + 5 + 5
+    "4+5+5": (lambda head, v: head + [v[:4], v[5:10], v[10:]], "3 rows of 4 + 5 + 5 cells"),
+    # ten numbers, then the section ends
+    "5+5": (lambda head, v: head + [v[:5], v[5:10]], "2 rows of 5 + 5 cells"),
+    # a fourth row of numbers: the rows are not the fifteen positions in pieces
+    "5+5+5+5": (lambda head, v: head + [v[:5], v[5:10], v[10:], v[:5]], "more value rows follow"),
+    # the 行政诉讼 table printed first: its header contradicts the positions
+    "litigation first": (lambda head, v: [_s4_head("行政诉讼"), _s4_head("未经复议直接起诉", "复议后起诉"),
+                                          _s4_head(*S4_OUTCOMES * 2), v[5:], _s4_head("行政复议"),
+                                          _s4_head(*S4_OUTCOMES), v[:5]], "names 行政诉讼"),
+    # the header between the rows names 复议后起诉 where 未经复议直接起诉 follows
+    "litigation rows swapped": (lambda head, v: head + [v[:5], _s4_head("复议后起诉"), v[5:10],
+                                                        _s4_head("未经复议直接起诉"), v[10:]],
+                                "names 复议后起诉"),
+}
+
+
+@pytest.mark.parametrize("rendering", ["html", "row"])
+@pytest.mark.parametrize("layout", list(S4_SPLIT_REFUSED))
+def test_section_four_split_any_other_way_is_refused_with_the_reason(monkeypatch, layout, rendering):
+    build, reason = S4_SPLIT_REFUSED[layout]
+    _report, result = _s4_page(monkeypatch, build, rendering)
+    assert not any(v.value is not None for v in result.values if v.section == "s4")
+    assert result.status != "ok"
+    assert [u["reason"] for u in result.unreadable if u["section"] == "s4"] and \
+        all(reason in u["reason"] for u in result.unreadable if u["section"] == "s4"), result.unreadable
+
+
+SWAPPED = S4_OUTCOMES[:2] + (S4_OUTCOMES[3], S4_OUTCOMES[2], S4_OUTCOMES[4])   # 尚未审结 before 其他结果
+
+
+@pytest.mark.parametrize("rendering", ["html", "row", "pdf"])
+@pytest.mark.parametrize("header, flagged", [
+    (SWAPPED, True),                                  # readable, another order: flagged (red-team v55)
+    (("结果", "结果", "其他", "尚未", "总计"), False),  # garbled (templates.md §5): says nothing
+    (("结果", "结果", "其他", "尚未", "总计") + SWAPPED, True),   # one proceeding's header readable
+])
+def test_section_four_header_in_another_outcome_order_is_flagged(monkeypatch, rendering, header, flagged):
+    """Section 四 maps by position; a header whose outcome labels are readable and name them
+    in another order (结果维持 结果纠正 尚未审结 其他结果 总计) gave swapped values with status
+    ok, which the group-total check cannot see. The values are still taken by position, but
+    flagged and the report is not ok; a garbled header changes nothing."""
+    labels = header if len(header) == 10 else header * 2
+    build = lambda head, v: [head[0], [(t, 1, 2, "header", None) for t in labels[:5]] + head[1][5:],
+                             _s4_head(*labels), v]
+    report, result = _s4_page(monkeypatch, build, rendering)
+    s4 = [v for v in result.values if v.section == "s4"]
+    assert len(s4) == 15 and all(v.value == report.values[v.code] for v in s4)
+    if flagged:
+        assert all("header_order_mismatch" in v.flags for v in s4)
+        assert result.status == "partial"
+        assert any("header printed in another order" in r for r in result.reasons)
+    else:
+        assert not any("header_order_mismatch" in v.flags for v in s4)
+        assert result.status == "ok", result.reasons
+
+
+def test_section_four_transposed_under_a_header_in_another_order_is_flagged():
+    result = parse_text(
+        "某县人民政府2023年政府信息公开工作年度报告\n四、政府信息公开行政复议、行政诉讼情况\n"
+        " | 结果维持 | 结果纠正 | 尚未审结 | 其他结果 | 总计 |\n"
+        "行政复议 | 5 | 0 | 1 | 0 | 6 |\n"
+        "行政诉讼 未经复议直接起诉 | 0 | 0 | 0 | 0 | 0 |\n"
+        "行政诉讼 复议后起诉 | 0 | 1 | 0 | 0 | 1 |\n")
+    got = values(result)
+    assert got["s4.reconsideration.pending"].value == 0        # by position, as printed
+    assert all("header_order_mismatch" in v.flags for v in got.values() if v.section == "s4")
+    assert result.status != "ok"

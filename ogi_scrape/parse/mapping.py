@@ -6,7 +6,8 @@ place a row whose label cell is empty between two rows we did recognise. Columns
 in printed order and only when the mapping is unambiguous: as many value cells as the
 template has columns (blank cells included), or exactly as many numbers as columns once
 renderer filler is set aside, or under their own labels in an HTML header. Section 四 is
-the exception the formats impose: its fifteen numbers map by position. Anything else is
+the exception the formats impose: its fifteen numbers map by position (also when split
+into rows of 5 and 10), a readable header only checked against them. Anything else is
 recorded as unreadable, with the cells we saw, and flagged.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from itertools import pairwise
 from operator import is_not
 from typing import ClassVar
 
@@ -23,7 +25,8 @@ from ogi_scrape.parse.cells import CellValue, read_clean
 from ogi_scrape.parse.placement import Placer, RowMatch
 from ogi_scrape.parse.s3header import S3Headers
 from ogi_scrape.parse.structure import group_lines
-from ogi_scrape.parse.tokens import Line, Token
+from ogi_scrape.parse.textnorm import label_key
+from ogi_scrape.parse.tokens import MAX_LABEL_CHARS, Line, Token
 from ogi_scrape.parse.vocabulary import RowSpec, catalogue
 
 
@@ -146,6 +149,45 @@ def _layout(section: str, row_key: str, template_id: str, item: str | None) -> t
             code, row, column = f"{section}.{row_key}.{key}", row_key, key
         specs.append((code, row, column, col, col is not None and col.type == "money"))
     return keys, tuple(specs)
+
+
+@lru_cache(maxsize=1)
+def _s4_header_words() -> dict[str, tuple[str, tuple[int, ...]]]:
+    """Label key → ("outcome", (rank,)) or ("proceeding", ranks) for the labels of section
+    四's header, from the template (common.toml): 结果维持 … 总计 in the order of the
+    positions, and 行政复议 (0), 行政诉讼 (both litigation proceedings, 1 and 2),
+    未经复议直接起诉 (1), 复议后起诉 (2)."""
+    tpl = T.load("gb2021")
+    words: dict[str, tuple[str, tuple[int, ...]]] = {}
+    for rank, (_, label) in enumerate(tpl.s4_outcomes):
+        words[label_key(label)] = ("outcome", (rank,))
+    groups: dict[str, list[int]] = {}
+    for rank, (_, label) in enumerate(tpl.s4_proceedings):
+        *outer, own = label.split("·")
+        words[label_key(own)] = ("proceeding", (rank,))
+        for g in outer:
+            groups.setdefault(label_key(g), []).append(rank)
+    for key, ranks in groups.items():
+        words[key] = ("proceeding", tuple(sorted(ranks)))
+    return words
+
+
+@lru_cache(maxsize=4096)
+def _s4_words(text: str) -> tuple[tuple[tuple[str, tuple[int, ...]], ...], bool]:
+    """The section 四 header words (``_s4_header_words``) a label prints, and whether it
+    prints nothing else: the label as a whole, or else each of its space-separated parts,
+    since a PDF's text prints a header row as one line (``结果维持 结果纠正 … 总计``). Only
+    a line of parts no longer than a header word is split (a sentence is not a header)."""
+    words = _s4_header_words()
+    whole = words.get(label_key(text))
+    if whole is not None:
+        return (whole,), True
+    parts = text.split()
+    longest = max(map(len, words))
+    if len(parts) < 2 or any(len(p) > longest for p in parts):
+        return (), False
+    found = tuple(words[k] for k in map(label_key, parts) if k in words)
+    return found, len(found) == len(parts)
 
 
 def _blank_between_values(m: RowMatch) -> bool:
@@ -371,7 +413,7 @@ class _Mapper:
                 not any(map(self._padded, text_rows))
         s4_done = False
         s4_blank_row = None
-        for m in matches:
+        for at, m in enumerate(matches):
             if m.section == "s4":
                 if s4_done:
                     continue
@@ -383,8 +425,7 @@ class _Mapper:
                         s4_blank_row = m
                     continue
                 s4_done = True
-                if not self._map_s4_by_proceeding(m, matches):
-                    self.map_row(m)
+                self._map_s4(at, matches)
             elif m.row_key:
                 self.map_row(m)
             elif any(t.text for t in m.values):
@@ -402,6 +443,194 @@ class _Mapper:
         vals = m.values
         return len(vals) > n and all(t.text for t in vals[:n]) and not any(t.text for t in vals[n:])
 
+    # ------------------------------------------------------------------ section 四
+    def _map_s4(self, at: int, matches: list[RowMatch]) -> None:
+        """Section 四 from its first row with values (``matches[at]``): printed transposed,
+        one row of fifteen, or split into consecutive unlabelled rows of 5 and 10 cells
+        (``_s4_join``). The printed header, where readable, must agree with the positions."""
+        first = matches[at]
+        if self._map_s4_by_proceeding(first, matches):
+            return
+        row, rows = first, [*self._s4_header_rows(-1, first.order), first.labels]
+        if len(first.values) < 15:
+            joined = self._s4_join(at, matches)
+            if joined is None:
+                return
+            row, rows = joined
+        if row is first:
+            proceedings = self._s4_proceedings_contradicted(rows) is not None
+        else:
+            proceedings = False     # checked by _s4_join, which refuses a contradiction
+        if proceedings or self._s4_outcomes_contradicted(rows):
+            self.header_mismatch.add("s4.s4")
+            self.notes.append("section 四: the printed header names outcomes or proceedings in "
+                              "another order than the fifteen positions of the format; values "
+                              "taken by position and flagged")
+        self.map_row(row)
+
+    def _s4_header_rows(self, after: int, before: int) -> list[list[Token]]:
+        """Labels of section 四's rows without values between two groups (exclusive)."""
+        return [labels for n, labels in self.placer.s4_headers if after < n < before]
+
+    @staticmethod
+    def _s4_outcomes_contradicted(rows: list[list[Token]]) -> bool:
+        """Whether a header row names the outcomes in another order than the positions.
+
+        Only whole header words count (结果维持 … 总计, ``_s4_words``): the common garbled
+        headers (``结果 | 结果 | 其他 | 尚未``) say nothing. Five, ten or fifteen labels, each five a
+        full set, are one proceeding's header each and must be in the format's order;
+        otherwise (some labels unreadable) the ones read must rise within a proceeding,
+        a new proceeding starting after 总计 or at 结果维持."""
+        last = len(T.load("gb2021").s4_outcomes) - 1
+        for labels in rows:
+            ranks = [w[1][0] for t in labels if not t.covered and t.text
+                     for w in _s4_words(t.text)[0] if w[0] == "outcome"]
+            if len(ranks) < 2:
+                continue
+            n = last + 1
+            blocks = [ranks[i:i + n] for i in range(0, len(ranks), n)]
+            if len(ranks) % n == 0 and all(len(set(b)) == n for b in blocks):
+                if any(b != list(range(n)) for b in blocks):
+                    return True
+                continue
+            if any(b <= a and a != last and b != 0 for a, b in pairwise(ranks)):
+                return True
+        return False
+
+    @staticmethod
+    def _s4_proceedings_contradicted(rows: list[list[Token]], follows: int | None = None) -> str | None:
+        """The proceeding label of a header that contradicts the positions, or None when the
+        header agrees or names no proceeding. Within a header row the proceedings named
+        (行政复议 0, 未经复议直接起诉 1, 复议后起诉 2; 行政诉讼 names 1 and 2) may not go back;
+        a page may repeat or lose a whole header row, so rows are taken one by one. With
+        ``follows`` (the proceeding of the position the rows stand before; a header between
+        the pieces of a split table), the first proceeding named must include it and none may
+        lie before it; with 0 (before the first piece), 行政复议 must be among those named."""
+        first_named = None
+        follows_named = False
+        for labels in rows:
+            current = -1
+            for t, w in ((tok, w) for tok in labels if tok.text and not tok.covered
+                         for w in _s4_words(tok.text)[0] if w[0] == "proceeding"):
+                lo, hi = w[1][0], w[1][-1]
+                if hi < current:
+                    return t.text
+                current = max(current, lo)
+                if follows is None:
+                    continue
+                if hi < follows or not follows_named and lo > follows > 0:
+                    return t.text
+                follows_named = follows_named or lo <= follows
+                first_named = first_named or t.text
+        if follows == 0 and first_named is not None and not follows_named:
+            return first_named
+        return None
+
+    def _s4_piece(self, m: RowMatch) -> list[Token]:
+        """A section 四 row's cells, without renderer filler after a piece of 5 or 10."""
+        vals = m.values
+        n = len(vals)
+        while n > 5 and n not in (5, 10) and not vals[n - 1].text:
+            n -= 1
+        return vals[:n] if n < len(vals) else vals
+
+    def _s4_join(self, at: int, matches: list[RowMatch]) -> tuple[RowMatch, list[list[Token]]] | None:
+        """Section 四 split for width or by the renderer: consecutive unlabelled rows of 5 and
+        10 cells adding up to exactly 15 (5+5+5, 5+10, 10+5) with only header rows between
+        them, read in order as one row of fifteen (returned, with the labels of the header
+        rows and pieces before and between them, for the header checks). Refused (recorded
+        unreadable, None) when several rows are seen but they are not such pieces, when a
+        header before or between them or a row's own proceeding label contradicts the
+        positions, or when more value rows follow. A row that is alone is returned as it is
+        (``map_row`` refuses it with its count)."""
+        first = matches[at]
+        pieces = [self._s4_piece(first)]
+        rows = [first]
+        seen = [*self._s4_header_rows(-1, first.order), first.labels]
+        ncells = len(pieces[0])
+        between: dict[int, list[list[Token]]] = {}
+        j = at + 1
+        while ncells < 15 and j < len(matches) and self._s4_continues(rows[-1], matches[j]):
+            m = matches[j]
+            piece = self._s4_piece(m)
+            if len(piece) >= 15:
+                break           # a whole row of its own, not a piece of this one
+            between[len(rows)] = [*self._s4_header_rows(rows[-1].order, m.order), m.labels]
+            rows.append(m)
+            pieces.append(piece)
+            ncells += len(piece)
+            j += 1
+        if len(rows) == 1:
+            return first, seen
+        sizes = " + ".join(str(len(p)) for p in pieces)
+        joined = RowMatch("s4", "s4", first.labels, [t for p in pieces for t in p], first.html_row,
+                          order=first.order)
+        reason = None
+        if ncells != 15 or any(len(p) not in (5, 10) for p in pieces):
+            reason = (f"section 四 printed in {len(rows)} rows of {sizes} cells, not its 15 "
+                      "positions in pieces of 5 or 10: positions ambiguous")
+        elif j < len(matches) and self._s4_continues(rows[-1], matches[j]) \
+                and any(t.text for t in matches[j].values):
+            reason = (f"section 四 printed in rows of {sizes} cells, and more value rows follow: "
+                      "positions ambiguous")
+        else:
+            for k, piece in enumerate(pieces):
+                if piece and piece[0].source == "text" and not piece[-1].text \
+                        and (len(piece) < len(rows[k].values) or not self.trailing_blanks_kept) \
+                        and any(t.text for t in piece):
+                    reason = (f"section 四 printed in rows of {sizes} cells, and an empty cell at "
+                              f"the end of row {k + 1} may be renderer filler standing in for a "
+                              "blank dropped elsewhere: positions ambiguous")
+                    break
+            start = 0
+            for k, piece in enumerate(pieces):
+                said = self._s4_proceedings_contradicted(between[k] if k else seen, start // 5)
+                label = self._s4_row_proceedings(rows[k])
+                if reason is None and said is not None:
+                    reason = (f"section 四 printed in rows of {sizes} cells, but the header before "
+                              f"row {k + 1} names {said} where position {start + 1} of the format "
+                              "follows: order contradicted, positions ambiguous")
+                elif reason is None and label is not None and not \
+                        label[1] <= start // 5 <= (start + len(piece) - 1) // 5 <= label[2]:
+                    reason = (f"section 四 printed in rows of {sizes} cells, but row {k + 1} is "
+                              f"labelled {label[0]} and would hold positions {start + 1}–"
+                              f"{start + len(piece)} of the format: positions ambiguous")
+                start += len(piece)
+        if reason is not None:
+            self._unreadable(joined, reason)
+            return None
+        for k in range(1, len(rows)):
+            seen.extend(between[k])
+        self.notes.append(f"section 四 printed in {len(rows)} rows of {sizes} cells: read in order "
+                          "as its fifteen positions")
+        return joined, seen
+
+    @staticmethod
+    def _s4_row_proceedings(m: RowMatch) -> tuple[str, int, int] | None:
+        """(label, first, last proceeding) of a row labelled with proceedings only, printed
+        right before its values (``行政诉讼 | 3 | 0 …``: 1 to 2); None for a row without such
+        a label (a header run into it ends with an outcome, e.g. 总计)."""
+        tok = next((t for t in reversed(m.labels) if t.text and not t.covered), None)
+        if tok is None:
+            return None
+        found, only = _s4_words(tok.text)
+        if not found or not only or any(w[0] != "proceeding" for w in found):
+            return None
+        return tok.text, max(w[1][0] for w in found), min(w[1][-1] for w in found)
+
+    def _s4_continues(self, prev: RowMatch, m: RowMatch) -> bool:
+        """Whether ``m`` may continue section 四's row ``prev``: a section 四 row whose own
+        labels (a text rendering runs header cells into the row) are all header words, with
+        nothing but short header rows (no narrative) printed between the two."""
+        if m.section != "s4":
+            return False
+        if any(t.text and not t.covered and not _s4_words(t.text)[1] for t in m.labels):
+            return False
+        between = self._s4_header_rows(prev.order, m.order)
+        if len(between) != m.order - prev.order - 1:
+            return False        # a group of another section, or a row of values, in between
+        return all(len(t.text) <= MAX_LABEL_CHARS for labels in between for t in labels)
+
     _PROCEEDINGS: ClassVar[dict[str, str]] = {
         "行政复议": "reconsideration", "未经复议直接起诉": "litigation_direct",
         "复议后起诉": "litigation_after"}
@@ -409,9 +638,13 @@ class _Mapper:
     def _map_s4_by_proceeding(self, first: RowMatch, matches: list[RowMatch]) -> bool:
         """Section 四 printed transposed: one labelled row of five per proceeding. Taken only
         when the row is labelled with its proceeding and holds five cells; otherwise the
-        fifteen-in-a-row layout of the formats applies (and refuses other counts)."""
+        fifteen-in-a-row layout of the formats applies (and refuses other counts). The label
+        is the one printed right before the values: a text rendering that runs the header
+        (行政复议 | … | 复议后起诉 | 结果维持 … 总计) into the first row of a split table names
+        proceedings too, but not as that row's label."""
         def proceeding(m: RowMatch) -> str | None:
-            for tok in reversed(m.labels):
+            tok = next((t for t in reversed(m.labels) if t.text and not t.covered), None)
+            if tok is not None:
                 for label, key in self._PROCEEDINGS.items():
                     if tok.key.endswith(label) or tok.key == label:
                         return key
@@ -436,11 +669,13 @@ class _Mapper:
             rows[key] = vals
             if len(rows) == 3:
                 break
+        mismatch = ["header_order_mismatch"] if self._s4_outcomes_contradicted(
+            [*self._s4_header_rows(-1, first.order), first.labels]) else []
         for key, vals in rows.items():
             for (outcome, _), tok in zip(T.load("gb2021").s4_outcomes, vals):
                 code = f"s4.{key}.{outcome}"
                 cv = read_clean(tok.text)
-                flags = list(cv.flags) + _type_flags(cv, None, "s4", outcome) + ["transposed"]
+                flags = list(cv.flags) + _type_flags(cv, None, "s4", outcome) + ["transposed"] + mismatch
                 self.cells.setdefault(code, Value(code, "s4", key, outcome, cv.value, cv.raw, cv.unit,
                                                   flags, cv.note, tok))
         if len(rows) < 3:

@@ -3,7 +3,7 @@
 Walks the groups of a document in order: section headings and 第二十条 captions move the
 current section and sub-table, marker labels open a section whose heading is missing,
 header rows are remembered (section 二's printed column order, section 三's header
-geometry in HTML), format signatures are counted, and each row with values is matched to
+geometry in HTML, section 四's label rows), format signatures are counted, and each row with values is matched to
 a template row by its last label.
 """
 
@@ -158,6 +158,10 @@ class Placer:
         self.headers: dict[int, dict[int, str]] = {}
         self.headers_above: dict[int, dict[int, str]] = {}
         self.s2_header_order: dict[tuple[str, str], list[str]] = {}
+        # Section 四's rows without values, as (group number, labels after any heading): its
+        # header rows, whose outcome and proceeding labels say in which order the fifteen
+        # positions were printed, and whatever sits between the pieces of a split table.
+        self.s4_headers: list[tuple[int, list[Token]]] = []
         self._last_row: dict[str, RowMatch] = {}   # section → its latest recognised row
         self._dangling: Token | None = None   # last label of a text line holding labels only
         # HTML tables whose header names section 三's rows as its columns (本年新收, 上年结转,
@@ -240,6 +244,8 @@ class Placer:
                         self._enter("s2")
             if self.section == "s3" and html_row and not values:
                 self._remember_header(labels)
+            elif self.section == "s4" and not values:
+                self.s4_headers.append((n, labels[start:] if start else labels))
             if self.section == "s2" and header_at >= start:
                 self._remember_s2_header(labels[start:])
             if values:
