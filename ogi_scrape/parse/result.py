@@ -103,15 +103,23 @@ def build_result(mapping: Mapping, checks: list[dict], *, year, org, title, sour
             reasons.append(f"table of section {SECTION_NAMES[sec]} not found")
     if template in T.FORMATS and not complete:
         tpl = T.load(template)
+        other = T.load(next(f for f in T.FORMATS if f != template))
+        in_other = []     # sections printed whole in the other format (a hybrid report)
         for sec in ("s2", "s3", "s4"):
             if not tables.get(sec):
                 continue
             missing = [c for c in tpl.section_codes(sec) if c not in cells]
-            if missing:
+            if missing and all(c in cells for c in other.section_codes(sec)):
+                in_other.append(sec)
+            elif missing:
                 reasons.append(f"section {SECTION_NAMES[sec]}: {len(missing)} of "
                                f"{len(tpl.section_codes(sec))} cells not read (e.g. {', '.join(missing[:3])})")
         extra = [c for c in cells if c not in tpl.codes]
-        if extra:
+        if in_other:
+            reasons.append("hybrid layout: section(s) " + ", ".join(SECTION_NAMES[s] for s in in_other)
+                           + f" printed in the {other.id} format, the rest in {template}; every "
+                           "cell is under its own format's code")
+        elif extra:
             reasons.append(f"{len(extra)} cell(s) of the other national format "
                            f"(hybrid layout): {', '.join(extra[:3])}")
     truncated = [c for c in flagged if "truncated" in c.flags]
