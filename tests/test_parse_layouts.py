@@ -634,3 +634,47 @@ def test_section_four_transposed_under_a_header_in_another_order_is_flagged():
     assert got["s4.reconsideration.pending"].value == 0        # by position, as printed
     assert all("header_order_mismatch" in v.flags for v in got.values() if v.section == "s4")
     assert result.status != "ok"
+
+
+@pytest.mark.parametrize("printed, note", [
+    ("<del>2531</del><ins>2629</ins>", None),                       # Word tracked change
+    ("<s>2531</s>2629", None),
+    ("<strike>2531</strike>2629", None),
+    ('<span style="text-decoration: line-through">2531</span>2629', None),   # a corrected figure
+    ('2629<span style="vertical-align:super">1</span>', "(1)"),      # WPS superscript
+    ('2629<span style="position:relative;top:-3.0pt;mso-text-raise:3.0pt">1</span>', "(1)"),   # Word raised
+])
+def test_deleted_and_raised_text_in_a_cell_reads_as_the_page_shows_it(printed, note):
+    """Struck-through or deleted text is not the figure, raised text is a footnote marker:
+    both ran on into the number (25312629, 26291) with status ok in section 二."""
+    import random
+
+    import reportgen as G
+    rnd = random.Random(3)
+    report = G.make_report(rnd, "gb2021")
+    report.printed["s2.licensing.decisions"] = "2629"
+    report.values["s2.licensing.decisions"] = 2629
+    page = G.render_html(report, rnd, G.Style()).replace(">2629<", f">{printed}<", 1)
+    result = parse_bytes(page.encode("utf-8"), name="cell.html")
+    cell = values(result)["s2.licensing.decisions"]
+    assert cell.value == 2629 and cell.note == note
+    assert result.status == "ok", result.reasons
+
+
+def test_known_regional_rows_and_label_variants_read_ok():
+    """Jilin's free row after （九） (templates.md §5.5) is recognised and left out with a
+    note; 四、结转下一年度继续办理 is 结转下年度's everyday spelling."""
+    import random
+
+    import reportgen as G
+    rnd = random.Random(30)
+    report = G.make_report(rnd, "gb2019")
+    tables = G.table_rows(report)
+    tables["s2"].append([("2020年本行政区域(或本部门)政府信息公开发布总数量(非新闻类、消息类):", 1, 1, "label", None),
+                         ("126条", 3, 1, "value", None)])
+    tables["s3"][-1][0] = ("四、结转下一年度继续办理", 3, 1, "label", None)
+    page = G.render_html(report, rnd, G.Style(), tables=tables)
+    result = parse_bytes(page.encode("utf-8"), name="regional.html")
+    assert result.status == "ok", result.reasons
+    assert result.value_map() == report.values
+    assert any("发布总数量" in n and "126条" in n for n in result.notes)

@@ -199,11 +199,17 @@ def test_metadata_table_is_not_read_as_table_two():
     assert result.status == "ok"
 
 
-def test_regional_extra_row_is_reported_not_dropped_or_guessed():
+def test_regional_extra_row_is_recognised_reported_and_never_mapped():
+    """Hubei's extra （一） row (templates.md §5.5) is a known regional row (common.toml
+    ``s2.extra_rows``): its values are left out with a note, no template row gets them, and
+    the report is ok when everything else is."""
     result = parsed("regional-extra-rows")
-    assert result.status == "partial"
-    assert any("unreadable" in r and "s2" in r for r in result.reasons)
-    assert not any(u["row"] for u in result.unreadable)   # no template row was given its numbers
+    assert result.status == "ok", result.reasons
+    assert not result.unreadable
+    note = next(n for n in result.notes if "其他主动公开文件" in n)
+    assert "'15', '15', '40'" in note and "left out" in note
+    got = values("regional-extra-rows")
+    assert [got[f"s2.normative_doc.{c}"].value for c in ("made", "published", "total")] == [0, 0, 8]
 
 
 def test_repeated_procurement_rows_are_a_conflict_and_names_are_text():

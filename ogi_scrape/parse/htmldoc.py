@@ -251,9 +251,14 @@ class HiddenLines:
     MAX_HITS = 64
     _LONE_CR = re.compile(r"\r(?!\n)")
 
+    # Style words that strike text through or raise it (footnote markers): rare, and their
+    # elements are then searched for (an XPath over every style costs more than a parse).
+    STYLED = ("line-through", "LINE-THROUGH", ":super", ": super", ":SUPER", "text-raise")
+
     def __init__(self, text: str):
         self.everywhere = False
         self.lines: list[int] = []
+        self.styled = any(word in text for word in self.STYLED)
         # Lower-casing a whole Chinese page costs more than the search it would save: look
         # for the spellings real pages use; an odd one (DisPlay) makes every table suspect.
         positions, odd = self._positions(text)
@@ -311,6 +316,10 @@ class HiddenLines:
         return any(start <= line <= end for line in self.lines)
 
 
+# Struck-through and raised text written as styles (WPS, Word's "raised" position) instead of
+# <s>/<sup>: searched for only when the page's source holds such a style (``HiddenLines``).
+_STRUCK = etree.XPath(".//*[contains(translate(@style, 'LINETHROUGH', 'linethrough'), 'line-through')]")
+_RAISED = etree.XPath(".//*[contains(translate(@style, 'SUPER', 'super'), 'super') or contains(@style, 'text-raise')]")
 _TABLE_MARK = "\ue001"     # private-use: XML-legal, never printed in a report
 _HIDDEN_ELEMENTS = etree.XPath(f".//*{HIDDEN_PREDICATE}")
 
@@ -382,8 +391,17 @@ def _clean(body, hidden: HiddenLines | None) -> bool:
             _drop_keep_tail(el)
     etree.strip_elements(body, *sorted(_SKIP_TAGS | CHROME_TAGS), etree.Comment,
                          with_tail=False)
+    # Deleted text (Word's tracked changes, a corrected figure struck through) is not what
+    # the page reports: <del>2531</del><ins>2629</ins> ran on into 25312629.
+    for el in list(body.iter("del", "s", "strike")):
+        _drop_keep_tail(el)
     for el in body.iter("sup", "sub"):
         _parenthesise(el)
+    if hidden is not None and hidden.styled:
+        for el in _STRUCK(body):
+            _drop_keep_tail(el)
+        for el in _RAISED(body):
+            _parenthesise(el)
     return dropped
 
 

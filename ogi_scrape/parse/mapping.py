@@ -27,7 +27,7 @@ from ogi_scrape.parse.s3header import S3Headers
 from ogi_scrape.parse.structure import group_lines
 from ogi_scrape.parse.textnorm import label_key
 from ogi_scrape.parse.tokens import MAX_LABEL_CHARS, Line, Token
-from ogi_scrape.parse.vocabulary import RowSpec, catalogue
+from ogi_scrape.parse.vocabulary import EXTRA_ROW, RowSpec, catalogue
 
 
 @dataclass(slots=True)
@@ -295,6 +295,12 @@ class _Mapper:
         })
 
     def map_row(self, m: RowMatch) -> None:
+        if m.row_key.startswith(EXTRA_ROW):
+            label = next(lbl for _, lbl, row in T.s2_extra_rows() if EXTRA_ROW + row.key == m.row_key)
+            self.notes.append(f"section 二: row {m.label.text if m.label else m.row_key!r} is {label}, "
+                              f"a regional row without a canonical code: its values "
+                              f"{[t.text for t in m.values if t.text][:6]} are left out")
+            return
         layout = self._columns(m)
         if layout is None:
             self._unreadable(m, "no columns for this row in the detected format")

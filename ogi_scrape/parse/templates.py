@@ -162,6 +162,12 @@ def s3_groups() -> dict[str, str]:
     return {label_key(m): g["key"] for g in common()["s3"]["groups"] for m in g["match"]}
 
 
+@lru_cache(maxsize=1)
+def s2_extra_rows() -> tuple[tuple[str, str, Row], ...]:
+    """(block item, note label, row) of the regional section 二 rows without a code."""
+    return tuple((r["block"], r["label"], _rows([r])[0]) for r in common()["s2"].get("extra_rows", []))
+
+
 def s3_markers() -> tuple[str, ...]:
     return tuple(label_key(m) for m in common()["s3"]["markers"])
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ogi_scrape.parse.placement import RowMatch
 
 S2_BLOCK_ORDER = ("一", "五", "六", "八", "九")
+EXTRA_ROW = "extra."     # row keys of the regional rows without a canonical code
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ def _catalogue() -> dict[str, list[RowSpec]]:
             spec = RowSpec("s3", row.key, row.match, row.exact, row.group, None, i)
             seen[k] = spec
             out["s3"].append(spec)
+    for item, _label, row in T.s2_extra_rows():     # regional rows without a code
+        out["s2"].append(RowSpec("s2", f"{EXTRA_ROW}{row.key}", row.match, row.exact, None, item,
+                                 S2_BLOCK_ORDER.index(item) * 10 + 9))
     # s3 order: a single sequence valid for both formats ((六) rows share a slot).
     s3_order = [r.key for r in T.load("gb2021").s3_rows]
     s3_order.insert(s3_order.index("other.overdue_correction"), "other")
@@ -138,6 +142,7 @@ def vocabulary() -> _Vocabulary:
 
 
 _LEADING_NUMBER = re.compile(r"^\d{1,2}(?=\D)")
+_LEADING_YEAR = re.compile(r"^(?:19|20)\d\d年度?")   # 2020年本行政区域…发布总数量
 
 
 def _without_group(key: str) -> tuple[str, str | None]:
@@ -157,7 +162,7 @@ def row_candidates(key: str, section: str) -> tuple[tuple[int, RowSpec, bool], .
     group_in_cell = None
     if section == "s3":
         key, group_in_cell = _without_group(key)
-    key = _LEADING_NUMBER.sub("", key, count=1)   # "1属于国家秘密": an enumerator without its dot
+    key = _LEADING_NUMBER.sub("", _LEADING_YEAR.sub("", key, count=1), count=1)   # "1属于国家秘密": an enumerator without its dot
     vocab = vocabulary()
     if not key.startswith(vocab.row_prefixes.get(section, ())):
         return ()
