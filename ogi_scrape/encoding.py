@@ -42,6 +42,10 @@ def normalize_label(label: str | None) -> str | None:
         return "gb18030"
     if label in ("utf8", "utf-8", "unicode-1-1-utf-8"):
         return "utf-8"
+    if label in ("big5", "big-5", "csbig5", "x-x-big5", "cn-big5", "cp950"):
+        # Big5 as browsers read it (WHATWG: Big5 is Big5-HKSCS): Python's strict "big5"
+        # rejects common extensions (裏 is F9D8) and a mirror page was lost to the GB18030 sniff.
+        return "big5hkscs"
     if label in ("iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii"):
         # Error pages come back as iso-8859-1 and many servers use it as a default: treat it
         # as "unknown" so the body's own declaration and sniffing decide.
@@ -121,9 +125,9 @@ def decode(data: bytes, content_type: str | None = None) -> Decoded:
                 # GB18030 also "decodes" Big5 (mirror sites in traditional characters) into
                 # rare-character mojibake. Real GBK text almost never passes a strict Big5
                 # decode, so when both pass, the one that reads as a report wins.
-                alt = _strict(data, "big5")
+                alt = _strict(data, "big5hkscs")
                 if alt is not None and _report_words(alt) > _report_words(text):
-                    return Decoded(alt, "big5", "big5")
+                    return Decoded(alt, "big5hkscs", "big5")
             return Decoded(text, enc, enc)
     # Nothing decodes strictly. A few corrupt bytes (a cut download, a stray byte in a Word
     # paste) do not change a page's encoding, but they do fool the statistical detector:

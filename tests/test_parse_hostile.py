@@ -320,7 +320,21 @@ def test_undeclared_traditional_mirror_in_big5_or_gbk(encoding):
     mirror page must not be taken for GBK (and a GBK page must stay GBK)."""
     page = (FIXTURE_DIR / "traditional-mirror.html").read_text(encoding="utf-8").replace("charset=utf-8", "")
     result = timed_parse(page.encode(encoding, "xmlcharrefreplace"), name="mirror.html")
-    assert result.source["encoding"] == encoding
+    assert result.source["encoding"] == {"big5": "big5hkscs"}.get(encoding, encoding)
+    assert result.status == "ok", result.reasons
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_big5_mirror_with_a_character_outside_strict_big5(declared):
+    """裏 (F9D8) is in the Big5 browsers read (Big5-HKSCS) but not in Python's strict big5:
+    the page fell through to GB18030 and was lost as mojibake ('not an annual report')."""
+    page = (FIXTURE_DIR / "traditional-mirror.html").read_text(encoding="utf-8")
+    page = page.replace("charset=utf-8", "charset=big5" if declared else "")
+    page = page.replace('<p class="MsoNormal"', '<p>這裏</p><p class="MsoNormal"', 1)
+    data = page.encode("big5hkscs", "xmlcharrefreplace")
+    assert "這裏".encode("big5hkscs") in data
+    result = timed_parse(data, name="mirror.html")
+    assert result.source["encoding"] == "big5hkscs"
     assert result.status == "ok", result.reasons
 
 
