@@ -678,3 +678,29 @@ def test_known_regional_rows_and_label_variants_read_ok():
     assert result.status == "ok", result.reasons
     assert result.value_map() == report.values
     assert any("发布总数量" in n and "126条" in n for n in result.notes)
+
+
+@pytest.mark.parametrize("header, cell, unit, conflict", [
+    ("本年收费金额（单位：元）", "365200", "元", True),     # the format counts 万元: kept, flagged
+    ("本年收费金额（单位：万元）", "36.52", "万元", False),
+    ("本年收费金额", "36.52", "万元", False),                # no unit printed: the format's
+])
+def test_a_unit_printed_in_the_fee_header_is_the_cells_unit(header, cell, unit, conflict):
+    """A fee header printing 元 where the format counts 万元: 365200 was published as
+    365200 万元 with status ok. The printed unit is kept, never converted, and flagged."""
+    import random
+
+    import reportgen as G
+    rnd = random.Random(31)
+    report = G.make_report(rnd, "gb2021")
+    tables = G.table_rows(report)
+    for row in tables["s2"]:
+        if row[0][0] == "信息内容" and row[1][0].startswith("本年收费金额"):
+            row[1] = (header, *row[1][1:])
+        if row[0][0] == "行政事业性收费":
+            row[1] = (cell, *row[1][1:])
+    result = parse_bytes(G.render_html(report, rnd, G.Style(), tables=tables).encode("utf-8"), name="fee.html")
+    fee = values(result)["s2.fee.amount"]
+    assert fee.raw == cell and fee.value == Decimal(cell) and fee.unit == unit
+    assert ("unit_conflict" in fee.flags) == conflict
+    assert (result.status == "ok") == (not conflict), result.reasons

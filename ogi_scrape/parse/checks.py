@@ -216,7 +216,7 @@ def _types_check(rule_id: str, cells: dict[str, Value]) -> dict:
                 "evidence": {}}
     if bad:
         return {"rule": rule_id, "outcome": "fail", "attribution": "source",
-                "detail": f"{len(bad)} cell(s) of the wrong type: " +
+                "detail": f"{len(bad)} cell(s) of the wrong type or unit: " +
                           ", ".join(f"{b['code']}={b['raw']!r}" for b in bad[:5]),
                 "evidence": {"cells": bad}}
     return {"rule": rule_id, "outcome": "pass", "detail": f"{len(cells)} cells typed as expected",

@@ -13,7 +13,7 @@ recorded as unreadable, with the cells we saw, and flagged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 from itertools import pairwise
@@ -233,6 +233,7 @@ class _Mapper:
         # shows it keeps blanks in place (one printed between two numbers) and never pads
         # a full row with filler (``run`` decides; HTML rows are always trusted).
         self.trailing_blanks_kept = True
+        self.unit_mismatch: set[str] = set()   # codes printed in another unit than the format's
 
     def _columns(self, m: RowMatch) -> tuple[tuple, tuple] | None:
         """The row's ``_layout``, or None when the detected format has no such row."""
@@ -245,6 +246,9 @@ class _Mapper:
         if block is None:
             return None
         keys, specs = _layout("s2", m.row_key, source, block.item)
+        units = self.placer.s2_header_units.get((fmt, block.item))
+        if units:
+            specs = self._printed_units(specs, units)
         printed = self.placer.s2_header_order.get((fmt, block.item))
         if printed and printed != [k for k in keys if k in printed]:
             self.header_mismatch.add(f"s2.{m.row_key}")
@@ -253,6 +257,24 @@ class _Mapper:
             if note not in self.notes:
                 self.notes.append(note)
         return keys, specs
+
+    def _printed_units(self, specs: tuple, units: dict[str, str]) -> tuple:
+        """Money columns take the unit their header prints. One that differs from the
+        format's (a fee in 元 where the format counts 万元) is kept as printed, never
+        converted, and its cells are flagged ``unit_conflict``."""
+        out = []
+        for code, row, column, col, money in specs:
+            printed = units.get(column) if money else None
+            if printed and printed != col.unit:
+                if col.unit is not None:
+                    self.unit_mismatch.add(code)
+                    note = (f"section 二: {col.label.split('（')[0]} printed in {printed}, the "
+                            f"format's unit is {col.unit}: values kept as printed and flagged")
+                    if note not in self.notes:
+                        self.notes.append(note)
+                col = replace(col, unit=printed)
+            out.append((code, row, column, col, money))
+        return tuple(out)
 
     def _s2_block(self, item: str | None) -> tuple[str, T.Block | None, str]:
         """(format the sub-table's headers point to, its block, the format the block was
@@ -385,6 +407,8 @@ class _Mapper:
             flags += _type_flags(cv, col, section, column)
             flags += extra_flags
             value, unit, note = cv.value, cv.unit, cv.note
+        if code in self.unit_mismatch and value is not None:
+            flags.append("unit_conflict")
         prior = target.get(code)
         if prior is not None:
             if prior.value == value:

@@ -9,6 +9,7 @@ a template row by its last label.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -31,6 +32,8 @@ MAX_LABEL_FOR_MARKER = 16
 MAX_KEYED_CHARS = 4 * MAX_LABEL_CHARS   # longer texts are narrative: no label key (Token.key)
 MAX_CAPTION_CHARS = 30
 MAX_MARKER_PARAGRAPH = 40
+# A unit printed in a column header: 本年收费金额（单位：万元）, 采购总金额(元).
+_HEADER_UNIT = re.compile(r"(?:单位\s*[:：]?\s*|[(（]\s*)(万元|元)")
 
 
 @dataclass(slots=True)
@@ -158,6 +161,7 @@ class Placer:
         self.headers: dict[int, dict[int, str]] = {}
         self.headers_above: dict[int, dict[int, str]] = {}
         self.s2_header_order: dict[tuple[str, str], list[str]] = {}
+        self.s2_header_units: dict[tuple[str, str], dict[str, str]] = {}   # block → column → unit
         # Section 四's rows without values, as (group number, labels after any heading): its
         # header rows, whose outcome and proceeding labels say in which order the fifteen
         # positions were printed, and whatever sits between the pieces of a split table.
@@ -254,7 +258,8 @@ class Placer:
                 and labels[-1].source == "text" else None
 
     def _remember_s2_header(self, labels: list[Token]) -> None:
-        """Printed order of a section 二 sub-table's column headers, per format."""
+        """Printed order of a section 二 sub-table's column headers, per format, and the unit
+        a header prints (``本年收费金额（单位：元）``)."""
         found: dict[tuple[str, str], list[str]] = {}
         for tok in labels:
             if tok.paragraph:
@@ -264,6 +269,8 @@ class Placer:
                     seq = found.setdefault(block, [])
                     if col_key not in seq:
                         seq.append(col_key)
+                    if "元" in tok.text and (unit := _HEADER_UNIT.search(tok.text)):
+                        self.s2_header_units.setdefault(block, {}).setdefault(col_key, unit.group(1))
         for block, seq in found.items():
             if len(seq) >= 2:
                 self.s2_header_order.setdefault(block, seq)
