@@ -704,3 +704,33 @@ def test_a_unit_printed_in_the_fee_header_is_the_cells_unit(header, cell, unit, 
     assert fee.raw == cell and fee.value == Decimal(cell) and fee.unit == unit
     assert ("unit_conflict" in fee.flags) == conflict
     assert (result.status == "ok") == (not conflict), result.reasons
+
+
+@pytest.mark.parametrize("ending", ["", "\n"])
+@pytest.mark.parametrize("convention", ["row", "cell"])
+def test_a_text_rendering_cut_inside_a_number_never_reads_the_shorter_number(convention, ending):
+    """Cut inside 152, a rendering whose cells end in "|" shows 15: with a newline added by
+    the tool that cut it, 15 was read as the value."""
+    import random
+
+    import reportgen as G
+    report = G.make_report(random.Random(13), "gb2021")
+    report.printed["s2.licensing.decisions"] = "152"
+    text = G.render_text(report, random.Random(13), convention)
+    at = text.index("行政许可")
+    at = text.index("152", at) + 2
+    result = parse_bytes((text[:at] + ending).encode("utf-8"), name="cut.txt")
+    cell = values(result).get("s2.licensing.decisions")
+    assert cell is None or cell.value is None and "truncated" in cell.flags
+    assert result.status != "ok"
+
+
+def test_section_two_without_a_format_to_read_it_by_is_not_mapped():
+    """No format signature anywhere and no header over （一）: 规范性文件 | 3 | 3 | 40 means
+    made/published/total in one format and issued/repealed/in_force in the other."""
+    text = ("某乡2021年政府信息公开工作年度报告\n二、主动公开政府信息情况\n第二十条第(一)项 |\n"
+            "规章 | 0 | 0 | 0 |\n规范性文件 | 3 | 3 | 40 |\n")
+    result = parse_text(text)
+    assert not [v for v in result.values if v.value is not None]
+    assert result.status == "failed"
+    assert {u["row"] for u in result.unreadable} == {"regulation", "normative_doc"}

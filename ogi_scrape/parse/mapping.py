@@ -282,7 +282,12 @@ class _Mapper:
         found = self._s2_blocks.get(item)
         if found is None:
             hits = self.placer.block_hits.get(item or "")
-            fmt = hits.most_common(1)[0][0] if hits else (self.tpl.id if self.tpl else "gb2021")
+            if not hits and self.tpl is None:
+                # Neither the sub-table's header nor the page tells the format, and the two
+                # formats give 二's columns different meanings: nothing to map by.
+                found = self._s2_blocks[item] = ("unknown", None, "unknown")
+                return found
+            fmt = hits.most_common(1)[0][0] if hits else self.tpl.id
             block, source = T.load(fmt).block(item), fmt
             if block is None and self.tpl:
                 block, source = self.tpl.block(item), self.tpl.id

@@ -126,6 +126,14 @@ def _starts_new_row(raw_lines: list[str], start: int) -> bool:
     return True
 
 
+def _cut_before_its_pipe(raw_lines: list[str]) -> bool:
+    """Convention A ends every cell with "|": where the line before the last does, a last
+    line that does not was cut, even if the tool that cut it added a newline (a cut 152
+    read as 15). Where the lines before do not end with "|" either, nothing is known."""
+    filled = [line.rstrip() for line in raw_lines[-6:] if line.strip()]
+    return len(filled) >= 2 and filled[-2].endswith("|") and not filled[-1].endswith("|")
+
+
 def read_text(text: str) -> TextDocument:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     ends_clean = text.endswith("\n") or text.rstrip(" \t").endswith("|")
@@ -133,6 +141,8 @@ def read_text(text: str) -> TextDocument:
     while raw_lines and raw_lines[-1] == "" and len(raw_lines) > 1:
         raw_lines.pop()
     conv = _convention(raw_lines)
+    if conv == "A" and _cut_before_its_pipe(raw_lines):
+        ends_clean = False
     lines: list[Line] = []
     pending_sep = False   # convention B: a separator seen since the last cell
     empty_run = 0         # consecutive lines that were one empty cell each
