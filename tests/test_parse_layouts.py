@@ -208,6 +208,11 @@ def test_a_page_number_inside_a_table_of_a_text_rendering_is_not_a_row(conventio
 
 
 @pytest.mark.parametrize("title, year, org", [
+    ("某县人民政府门户网站-某县林业局2023年政府信息公开工作年度报告", 2023, "某县林业局"),   # site prefix
+    ("《某县城关镇人民政府2023年政府信息公开工作年度报告》", 2023, "某县城关镇人民政府"),
+    ("首页>政务公开>政府信息公开年报>明照街道2021年政府信息公开工作年度报告", 2021, "明照街道"),
+    ("某经济技术开发区管理委员会政府信息公开工作年度报告（2023年度）", 2023, "某经济技术开发区管理委员会"),
+    ("某县某镇人民政府2022年、2023年政府信息公开工作年度报告", 2023, None),   # two years: no guess
     ("泸定县人民政府二〇二三年政府信息公开工作年度报告", 2023, "泸定县人民政府"),
     ("泸定县教育局二零二一年度政府信息公开工作年度报告", 2021, "泸定县教育局"),
     ("二〇一九年泸定县人民政府政府信息公开工作年度报告", 2019, "泸定县人民政府"),
@@ -734,3 +739,29 @@ def test_section_two_without_a_format_to_read_it_by_is_not_mapped():
     assert not [v for v in result.values if v.value is not None]
     assert result.status == "failed"
     assert {u["row"] for u in result.unreadable} == {"regulation", "normative_doc"}
+
+
+@pytest.mark.parametrize("head, title", [
+    ("上一篇：鲊埠回族乡2021年政府信息公开工作年度报告\n桃江县鲊埠回族乡2022年政府信息公开工作年度报告",
+     "桃江县鲊埠回族乡2022年政府信息公开工作年度报告"),                     # a link to another report
+    ("株洲市荷塘区明照街道\n2021年政府信息公开工作年度报告", "株洲市荷塘区明照街道2021年政府信息公开工作年度报告"),
+    ("会议通报了2023年政府信息公开工作年度报告编制情况", None),                # a sentence, not a title
+    ("\n".join(["首页", "政务公开"] * 30 + ["某县2023年政府信息公开工作年度报告"]), "某县2023年政府信息公开工作年度报告"),
+])
+def test_title_found_in_the_text_of_a_page(head, title):
+    from ogi_scrape.parse.meta import find_title
+    assert find_title(head) == title
+
+
+def test_a_title_tag_holding_the_sites_name_gives_way_to_the_h1():
+    import random
+
+    import reportgen as G
+    rnd = random.Random(40)
+    report = G.make_report(rnd, "gb2021")
+    page = G.render_html(report, rnd, G.Style())
+    page = page.replace(f"<title>{report.title}</title>", "<title>某县人民政府门户网站</title>")
+    page = page.replace('<div class="TRS_Editor">', f'<h1>{report.title}</h1><div class="TRS_Editor">', 1)
+    page = page.replace(f'<p style="text-align:center">{report.title}</p>', "")
+    result = parse_bytes(page.encode("utf-8"), name="h1.html")
+    assert (result.year, result.org) == (report.year, report.org)

@@ -82,6 +82,7 @@ class HtmlDocument:
     encoding_source: str
     body_selector: str | None
     text_head: str          # the first few thousand characters of body text (year/org hints)
+    headings: list[str] = None   # the page's <h1>/<h2> texts (a title outside the body)
 
 
 _PARSER_OPTIONS = {"recover": True, "huge_tree": False, "no_network": True, "remove_comments": True}
@@ -522,9 +523,10 @@ def read_html(data: bytes, content_type: str | None = None) -> HtmlDocument:
         size += len(line.tokens[0].text)
         if size > 4000:
             break
+    headings = [clean_cell(_text_content(h)) for h in root.iter("h1", "h2")][:6]
     return HtmlDocument(lines=lines, title=title, meta=meta, encoding=decoded.encoding,
                         encoding_source=decoded.source, body_selector=selector,
-                        text_head="\n".join(head_parts))
+                        text_head="\n".join(head_parts), headings=headings)
 
 
 __all__ = ["HtmlDocument", "cell_text", "find_body", "lines_from_body", "read_html"]

@@ -11,9 +11,17 @@ import re
 
 from ogi_scrape.parse.textnorm import nfkc, to_simplified
 
+# The body's name never holds a separator of page chrome (a breadcrumb's >, a site prefix's
+# -, _ or |, book-title quotes 《》) nor 、 (two years: 2022年、2023年): the name is what
+# follows the last of them.
+_ORG = r"[^\s。，,；;:：、>»/|_《》<\-—]"
 _TITLE_RE = re.compile(
-    r"(?P<pre>(?:20\d\d)年)?\s*(?P<org>[^\s。，,；;:：]{0,40}?)\s*(?P<year>(?:19|20)\d\d)\s*年?度?\s*"
+    rf"(?P<pre>(?:20\d\d)年)?\s*(?P<org>{_ORG}{{0,40}}?)\s*(?P<year>(?:19|20)\d\d)\s*年?度?\s*"
     r"(?:政府)?(?:信息公开|资讯公开|政务公开)(?:工作)?(?:年度)?(?:工作)?(?:年度)?(?:报\s*告|年\s*报)")
+# 某管委会政府信息公开工作年度报告（2023年度）: the year after the words.
+_YEAR_AFTER_TITLE_RE = re.compile(
+    rf"(?P<org>{_ORG}{{2,40}}?)\s*(?:政府)?(?:信息公开|资讯公开|政务公开)(?:工作)?(?:年度)?(?:工作)?"
+    r"(?:年度)?(?:报\s*告|年\s*报)\s*[(（]\s*(?P<year>(?:19|20)\d\d)\s*年?度?\s*[)）]")
 _PERIOD_RE = re.compile(r"((?:19|20)\d\d)\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-|～|~)\s*"
                         r"(?:((?:19|20)\d\d)\s*年\s*)?12\s*月\s*31\s*日")
 # Body cues for the report year, most reliable first (a report with no title in the text).
@@ -25,7 +33,7 @@ _BODY_YEAR_RES = (
 
 
 _YEAR_FIRST_TITLE_RE = re.compile(
-    r"(?P<year>(?:19|20)\d\d)\s*年\s*度?\s*(?P<org>[^\s。，,；;:：]{2,40}?)\s*"
+    rf"(?P<year>(?:19|20)\d\d)\s*年\s*度?\s*(?P<org>{_ORG}{{2,40}}?)\s*"
     r"(?:政府)?(?:信息公开|资讯公开|政务公开)(?:工作)?(?:年度)?(?:工作)?(?:年度)?(?:报\s*告|年\s*报)")
 
 
@@ -58,7 +66,9 @@ def parse_title(title: str | None) -> tuple[int | None, str | None]:
     if not title:
         return None, None
     t = _title_form(title).replace("\n", "")
-    m = _TITLE_RE.search(t)
+    m = _YEAR_AFTER_TITLE_RE.search(t) or _TITLE_RE.search(t)
+    if m and m.re is _YEAR_AFTER_TITLE_RE:
+        return int(m.group("year")), m.group("org").removeprefix("关于") or None
     if not m:
         m = _YEAR_FIRST_TITLE_RE.search(t)
         if not m:
@@ -74,12 +84,32 @@ def parse_title(title: str | None) -> tuple[int | None, str | None]:
     return year, org
 
 
+# Lines of page chrome that name another report: 上一篇：…2021年…年度报告, 相关文章.
+_OTHER_REPORT = ("上一篇", "下一篇", "上篇", "下篇", "相关", "推荐", "热点")
+_ORG_LINE = re.compile(r"(?:政府|局|委|委员会|办|办公室|镇|乡|街道|办事处|中心|院|所|公司|管委会|区|县|市)$")
+
+
 def find_title(text_head: str) -> str | None:
-    for line in text_head.splitlines()[:40]:
-        line = line.strip(" |")
+    """The first line that reads as a report title, in the first 80 lines (a navigation
+    menu printed one item per line pushes the title down). A title broken after the body's
+    name (org on one line, ``2021年…年度报告`` on the next) is joined."""
+    lines = [line.strip(" |") for line in text_head.splitlines()[:80]]
+    prev = ""
+    for line in lines:
+        if not line:
+            continue
+        if line.startswith(_OTHER_REPORT) or ">" in line or "»" in line:   # links, breadcrumbs
+            prev = ""
+            continue
         t = _title_form(line)
-        if len(line) <= 80 and (_TITLE_RE.search(t) or _YEAR_FIRST_TITLE_RE.search(t)):
+        m = _YEAR_AFTER_TITLE_RE.search(t) or _TITLE_RE.search(t) or _YEAR_FIRST_TITLE_RE.search(t)
+        # A title ends with its words (…年度报告, …的公告); a sentence that mentions a report
+        # goes on (会议通报了2023年…年度报告编制情况).
+        if len(line) <= 80 and m and len(t.rstrip("》）)。 ")) - m.end() <= 3:
+            if prev and parse_title(line)[1] is None and len(prev) <= 30 and _ORG_LINE.search(prev):
+                return prev + line
             return line
+        prev = line
     return None
 
 
