@@ -425,6 +425,7 @@ def test_a_label_wrapped_over_two_lines_of_a_text_rendering_is_joined(convention
     ("共2629件", 2629, "件", "共", ["annotated"]),  # a word of the sentence the cell came from
     ("1330件次", 1330, "件次", None, []),
     ("36.52万", Decimal("36.52"), "万元", None, []),   # 万 alone: 万元 shortened
+    ("0&nbsp;", 0, None, None, []),             # a CMS escaped &nbsp; twice: the space it meant
     ("约36.52", None, None, None, ["text_in_numeric"]),  # "about": not an exact figure
     ("￥36.52", None, None, None, ["text_in_numeric"]),   # yuan or 万元? not guessed
 ])

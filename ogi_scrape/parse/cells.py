@@ -43,11 +43,22 @@ class CellValue:
         return self.value is not None
 
 
+def _printed(t: str) -> str:
+    """What the page shows of a cell: without zero-width characters (UEditor's U+200B
+    before a number) and with a literal ``&nbsp;`` (a CMS that escaped the entity twice,
+    ``0&nbsp;``) as the space it meant."""
+    if "&nbsp" in t:
+        t = t.replace("&nbsp;", " ").replace("&nbsp", " ").strip()
+    return drop_invisible(t)
+
+
 def _readable(t: str) -> str:
-    """Cell text as it is matched: through the character conversion, so that 萬元, 減少 and
-    無 on traditional-character mirrors read as 万元, 减少 and 无 (a 1:1 conversion), and
-    without zero-width characters (UEditor's U+200B before a number)."""
-    return t if t.isascii() else to_simplified(drop_invisible(t), phrases=False)
+    """Cell text as it is matched: what the page shows (``_printed``), through the
+    character conversion, so that 萬元, 減少 and 無 on traditional-character mirrors read
+    as 万元, 减少 and 无 (a 1:1 conversion)."""
+    if t.isascii():
+        return _printed(t) if "&" in t else t
+    return to_simplified(_printed(t), phrases=False)
 
 
 def is_value_like(text: str) -> bool:
@@ -98,7 +109,7 @@ def read_clean(raw: str) -> CellValue:
     if sign.startswith(("增", "减")):
         flags.append("signed_word")
     # The annotation as printed: ``text`` and ``raw`` line up character for character.
-    note = drop_invisible(raw).replace(" ", "")[m.start("note"):m.end("note")] if m.group("note") else None
+    note = _printed(raw).replace(" ", "")[m.start("note"):m.end("note")] if m.group("note") else None
     if m.group("total"):
         note = m.group("total") + (note or "")
     if note:
