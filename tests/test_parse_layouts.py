@@ -648,7 +648,7 @@ def test_section_four_transposed_under_a_header_in_another_order_is_flagged():
     ("<strike>2531</strike>2629", None),
     ('<span style="text-decoration: line-through">2531</span>2629', None),   # a corrected figure
     ('2629<span style="vertical-align:super">1</span>', "(1)"),      # WPS superscript
-    ('2629<span style="position:relative;top:-3.0pt;mso-text-raise:3.0pt">1</span>', "(1)"),   # Word raised
+    ('<span style="position:relative;top:-1.0pt;mso-text-raise:1.0pt">2629</span>', None),   # alignment
 ])
 def test_deleted_and_raised_text_in_a_cell_reads_as_the_page_shows_it(printed, note):
     """Struck-through or deleted text is not the figure, raised text is a footnote marker:
@@ -766,3 +766,63 @@ def test_a_title_tag_holding_the_sites_name_gives_way_to_the_h1():
     page = page.replace(f'<p style="text-align:center">{report.title}</p>', "")
     result = parse_bytes(page.encode("utf-8"), name="h1.html")
     assert (result.year, result.org) == (report.year, report.org)
+
+
+@pytest.mark.parametrize("printed", [
+    '2629<span style="position:relative;top:-3.0pt;mso-text-raise:3.0pt">1</span>',   # a marker?
+    '26<span style="position:relative;top:-.5pt;mso-text-raise:.5pt">29</span>',       # or a nudge?
+])
+def test_a_run_nudged_by_words_position_inside_a_number_is_not_guessed(printed):
+    """Word's raised position is a footnote marker as often as an alignment nudge of part
+    of the number: 2629 or 26291, 26 or 2629 cannot be told, so the cell is not read."""
+    import random
+
+    import reportgen as G
+    rnd = random.Random(3)
+    report = G.make_report(rnd, "gb2021")
+    report.printed["s2.licensing.decisions"] = "2629"
+    page = G.render_html(report, rnd, G.Style()).replace(">2629<", f">{printed}<", 1)
+    result = parse_bytes(page.encode("utf-8"), name="nudged.html")
+    cell = values(result).get("s2.licensing.decisions")
+    assert cell is None or cell.value is None
+    assert result.status != "ok"
+
+
+@pytest.mark.parametrize("header, caption, unit", [
+    ("本年收费金额（单位：人民币元）", "", "元"),
+    ("本年收费金额（单位为元）", "", "元"),
+    ("本年收费金额", "（单位：元）", "元"),                  # the unit only in the caption
+    ("本年收费金额（单位：万 元）", "", "万元"),              # a word split by a space
+])
+def test_fee_units_written_in_other_words_or_in_the_caption(header, caption, unit):
+    import random
+
+    import reportgen as G
+    rnd = random.Random(32)
+    report = G.make_report(rnd, "gb2021")
+    tables = G.table_rows(report)
+    for row in tables["s2"]:
+        if row[0][0] == "信息内容" and row[1][0].startswith("本年收费金额"):
+            row[1] = (header, *row[1][1:])
+        if row[0][0] == "第二十条第（八）项":
+            row[0] = (row[0][0] + caption, *row[0][1:])
+    result = parse_bytes(G.render_html(report, rnd, G.Style(), tables=tables).encode("utf-8"), name="fee.html")
+    fee = values(result)["s2.fee.amount"]
+    assert fee.unit == unit
+    assert ("unit_conflict" in fee.flags) == (unit == "元")
+
+
+def test_wan_after_a_count_is_not_read_as_the_count():
+    """1.26万 in a count column is twelve thousand six hundred, not 1.26: 万 alone stands
+    for 万元 only under money, so the cell is not read."""
+    import random
+
+    import reportgen as G
+    rnd = random.Random(33)
+    report = G.make_report(rnd, "gb2021")
+    report.printed["s2.licensing.decisions"] = "2629"
+    page = G.render_html(report, rnd, G.Style()).replace(">2629<", ">1.26万<", 1)
+    result = parse_bytes(page.encode("utf-8"), name="wan.html")
+    cell = values(result)["s2.licensing.decisions"]
+    assert cell.value is None and cell.flags == ["text_in_numeric"]
+    assert result.status != "ok"

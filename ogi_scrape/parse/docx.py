@@ -10,8 +10,10 @@ What the conversion keeps and drops, as a reader of the printed document would:
 
 * paragraphs (``w:p``) become ``<p>``, line breaks ``<br>``, tabs a space; text in tracked
   insertions, hyperlinks, smart tags, fields and content controls is kept;
-* deleted text (``w:del``) and hidden runs (``w:vanish``, Word's "hidden text", never printed)
-  are dropped, as hidden HTML is;
+* deleted text (``w:del``), struck-through runs (``w:strike``, ``w:dstrike``: a corrected
+  figure) and hidden runs (``w:vanish``, Word's "hidden text", never printed) are dropped, as
+  hidden and struck HTML is; superscript and subscript runs (``w:vertAlign``: footnote
+  markers) become ``<sup>``, read as an annotation (``2629(1)``);
 * tables become ``<table>`` with ``colspan`` from ``w:gridSpan`` and ``rowspan`` from the
   ``w:vMerge`` runs below a ``restart`` cell; cells skipped at a row's start or end
   (``w:gridBefore``/``w:gridAfter``) become empty cells so columns keep their place; nested
@@ -115,8 +117,12 @@ class _Writer:
                 self.blocks(child, depth)
 
     def paragraph(self, p) -> None:
-        pieces: list[str] = []
+        pieces: list = []
         self.runs(p, pieces)
+        if any(isinstance(piece, _Nudged) for piece in pieces):
+            whole = "".join(map(str, pieces)).strip()
+            pieces = [f"^{piece}" if isinstance(piece, _Nudged) and str(piece).strip() != whole
+                      else str(piece) for piece in pieces]
         self.out.append("<p>" + "".join(pieces) + "</p>\n")
 
     def runs(self, parent, pieces: list[str]) -> None:
@@ -124,9 +130,25 @@ class _Writer:
             tag = child.tag
             if tag == f"{W}r":
                 rpr = child.find(f"{W}rPr")
-                if rpr is not None and (_on(rpr.find(f"{W}vanish")) or _on(rpr.find(f"{W}specVanish"))):
-                    continue
-                self.run(child, pieces)
+                script = None
+                if rpr is not None:
+                    if _on(rpr.find(f"{W}vanish")) or _on(rpr.find(f"{W}specVanish")) \
+                            or _on(rpr.find(f"{W}strike")) or _on(rpr.find(f"{W}dstrike")):
+                        continue        # hidden, or struck through: not the figure
+                    align = rpr.find(f"{W}vertAlign")
+                    if align is not None and align.get(f"{W}val") in ("superscript", "subscript"):
+                        script = "sup"  # a footnote marker, as <sup> in HTML
+                position = rpr.find(f"{W}position") if rpr is not None else None
+                if script:
+                    inner: list[str] = []
+                    self.run(child, inner)
+                    pieces.append(f"<{script}>{''.join(inner)}</{script}>")
+                elif position is not None and position.get(f"{W}val", "0") not in ("0", ""):
+                    inner = []
+                    self.run(child, inner)
+                    pieces.append(_Nudged("".join(inner)))
+                else:
+                    self.run(child, pieces)
             elif tag in _TRANSPARENT:
                 self.runs(child, pieces)
 
@@ -206,6 +228,12 @@ class _Writer:
                 elif child.tag in _TRANSPARENT:
                     yield from walk(child)
         return walk(tr)
+
+
+class _Nudged(str):
+    """A run raised or lowered by ``w:position``: a footnote marker as often as an alignment
+    nudge. Next to other text in its paragraph it gets a ``^`` (as ``mso-text-raise`` does
+    in HTML, ``htmldoc._mark_nudged``), so a number holding one is not read."""
 
 
 def _cell(content: str, col: int, colspan: int, vmerge: str | None) -> dict:

@@ -320,7 +320,9 @@ class HiddenLines:
 # Struck-through and raised text written as styles (WPS, Word's "raised" position) instead of
 # <s>/<sup>: searched for only when the page's source holds such a style (``HiddenLines``).
 _STRUCK = etree.XPath(".//*[contains(translate(@style, 'LINETHROUGH', 'linethrough'), 'line-through')]")
-_RAISED = etree.XPath(".//*[contains(translate(@style, 'SUPER', 'super'), 'super') or contains(@style, 'text-raise')]")
+_SCRIPTED = etree.XPath(".//*[contains(translate(@style, 'ALIGNSUPERB ', 'alignsuperb'), 'align:super') "
+                        "or contains(translate(@style, 'ALIGNSUB ', 'alignsub'), 'align:sub')]")
+_NUDGED = etree.XPath(".//*[contains(@style, 'text-raise')]")
 _TABLE_MARK = "\ue001"     # private-use: XML-legal, never printed in a report
 _HIDDEN_ELEMENTS = etree.XPath(f".//*{HIDDEN_PREDICATE}")
 
@@ -401,9 +403,24 @@ def _clean(body, hidden: HiddenLines | None) -> bool:
     if hidden is not None and hidden.styled:
         for el in _STRUCK(body):
             _drop_keep_tail(el)
-        for el in _RAISED(body):
+        for el in _SCRIPTED(body):
             _parenthesise(el)
+        for el in _NUDGED(body):
+            _mark_nudged(el)
     return dropped
+
+
+def _mark_nudged(el) -> None:
+    """Word's raised or lowered position (``mso-text-raise``) is a footnote marker as often
+    as an alignment nudge of ordinary text (``26<span raised>29</span>``): a nudged run next
+    to other text in its paragraph gets a ``^`` before it, so a number holding one is not
+    read (never 26 nor 2629 by guess), while labels, whose keys drop the ``^``, still match.
+    A run that is the paragraph's only text is plain alignment and is left alone."""
+    parent = el.getparent()
+    own = "".join(el.itertext()).strip()
+    if not own or parent is None or "".join(parent.itertext()).strip() == own:
+        return
+    el.text = "^" + (el.text or "")
 
 
 def _parenthesise(el) -> None:

@@ -247,6 +247,9 @@ class _Mapper:
             return None
         keys, specs = _layout("s2", m.row_key, source, block.item)
         units = self.placer.s2_header_units.get((fmt, block.item))
+        caption_unit = self.placer.s2_caption_units.get(block.item)
+        if caption_unit:
+            units = {**{c.key: caption_unit for c in block.columns if c.type == "money"}, **(units or {})}
         if units:
             specs = self._printed_units(specs, units)
         printed = self.placer.s2_header_order.get((fmt, block.item))
@@ -401,6 +404,10 @@ class _Mapper:
             note = None
         else:
             cv = read_clean(text)
+            if not money and cv.unit == "万元" and not text.rstrip().endswith(("万元", "萬元")):
+                # 1.26万 in a count column: ten-thousands of applications, not a count as
+                # printed; 万 alone stands for 万元 only under money.
+                cv = CellValue(cv.raw, None, flags=["text_in_numeric"])
             if money and isinstance(cv.value, int):
                 cv.value = Decimal(cv.value)     # money is exact decimal, whatever was printed
             flags = list(cv.flags)

@@ -9,7 +9,6 @@ a template row by its last label.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -32,8 +31,13 @@ MAX_LABEL_FOR_MARKER = 16
 MAX_KEYED_CHARS = 4 * MAX_LABEL_CHARS   # longer texts are narrative: no label key (Token.key)
 MAX_CAPTION_CHARS = 30
 MAX_MARKER_PARAGRAPH = 40
-# A unit printed in a column header: 本年收费金额（单位：万元）, 采购总金额(元).
-_HEADER_UNIT = re.compile(r"(?:单位\s*[:：]?\s*|[(（]\s*)(万元|元)")
+
+
+def _unit_in(text: str) -> str:
+    """The money unit a header or caption prints: 本年收费金额（单位：万元）, 采购总金额(元),
+    （单位为人民币元）. 元 in a money header is a unit whatever the words around it."""
+    text = "".join(text.split())      # 万 元: a word split by a space or a line break
+    return "万元" if "万元" in text or "萬元" in text else "元"
 
 
 @dataclass(slots=True)
@@ -162,6 +166,7 @@ class Placer:
         self.headers_above: dict[int, dict[int, str]] = {}
         self.s2_header_order: dict[tuple[str, str], list[str]] = {}
         self.s2_header_units: dict[tuple[str, str], dict[str, str]] = {}   # block → column → unit
+        self.s2_caption_units: dict[str, str] = {}    # sub-table item → unit its caption prints
         # Section 四's rows without values, as (group number, labels after any heading): its
         # header rows, whose outcome and proceeding labels say in which order the fifteen
         # positions were printed, and whatever sits between the pieces of a split table.
@@ -233,6 +238,8 @@ class Placer:
                     else:
                         pos = S2_BLOCK_ORDER.index(self.block) + 1 if self.block in S2_BLOCK_ORDER else 0
                         self.block = S2_BLOCK_ORDER[min(pos, len(S2_BLOCK_ORDER) - 1)]
+                    if "元" in tok.text:     # 第二十条第（八）项（单位：元）
+                        self.s2_caption_units[self.block] = _unit_in(tok.text)
                     start = i + 1
                     continue
                 if (facts.acts or facts.s2_row and self.section is None) and \
@@ -269,8 +276,8 @@ class Placer:
                     seq = found.setdefault(block, [])
                     if col_key not in seq:
                         seq.append(col_key)
-                    if "元" in tok.text and (unit := _HEADER_UNIT.search(tok.text)):
-                        self.s2_header_units.setdefault(block, {}).setdefault(col_key, unit.group(1))
+                    if "元" in tok.text:
+                        self.s2_header_units.setdefault(block, {}).setdefault(col_key, _unit_in(tok.text))
         for block, seq in found.items():
             if len(seq) >= 2:
                 self.s2_header_order.setdefault(block, seq)
@@ -280,7 +287,9 @@ class Placer:
         # Row labels that need no context (其他 and 总计 are also column headers).
         row_headers = [tok.text for tok in labels if not tok.covered
                        and (row := label_facts(tok.text).row["s3"]) is not None and row.key != "total"]
-        if len(row_headers) >= 2 and labels[0].table is not None \
+        # Three or more: a data row of the national table can hold two (a group and its
+        # item) when its numbers could not be read.
+        if len(row_headers) >= 3 and labels[0].table is not None \
                 and labels[0].table not in self._tables_with_values:     # a header, above any values
             self.foreign_tables[labels[0].table] = row_headers
             return
