@@ -826,3 +826,25 @@ def test_wan_after_a_count_is_not_read_as_the_count():
     cell = values(result)["s2.licensing.decisions"]
     assert cell.value is None and cell.flags == ["text_in_numeric"]
     assert result.status != "ok"
+
+
+def test_a_breakdown_table_by_applicant_type_ending_in_a_total_takes_no_total():
+    """A county's table of applications by unit under the applicant columns, before the
+    national table, ends in 合计: its totals matched （七）总计 and were the ones published
+    (flagged). Two printings of one cell: neither is taken."""
+    import random
+
+    import reportgen as G
+    rnd = random.Random(41)
+    report = G.make_report(rnd, "gb2021")
+    page = G.render_html(report, rnd, G.Style())
+    breakdown = ("<table border='1'><tr><td>单位</td><td>自然人</td><td>商业企业</td><td>科研机构</td>"
+                 "<td>社会公益组织</td><td>法律服务机构</td><td>其他</td><td>总计</td></tr>"
+                 "<tr><td>县公安局</td><td>9</td><td>1</td><td>0</td><td>0</td><td>0</td><td>0</td><td>10</td></tr>"
+                 "<tr><td>合计</td><td>99999</td><td>1</td><td>0</td><td>0</td><td>0</td><td>0</td><td>100000</td></tr></table>")
+    at = page.index("</p>", page.index(G.HEADINGS["s3"])) + 4
+    result = parse_bytes((page[:at] + breakdown + page[at:]).encode("utf-8"), name="by-unit.html")
+    got = values(result)
+    assert result.status != "ok"
+    assert all(v.value != 99999 and v.value != 100000 for v in result.values)
+    assert "conflict" in got["s3.total.natural_person"].flags and got["s3.total.natural_person"].value is None

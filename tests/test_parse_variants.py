@@ -218,7 +218,9 @@ def test_repeated_procurement_rows_are_a_conflict_and_names_are_text():
     assert result.status == "partial"
     assert got["s2.procurement.items"].value is None and "text_in_numeric" in got["s2.procurement.items"].flags
     assert "conflict" in got["s2.procurement.amount"].flags
+    assert got["s2.procurement.amount"].value is None       # which purchase's sum? none taken
     assert any("printed twice" in r for r in result.reasons)
+    assert any("s2.procurement.amount: printed twice" in n and "no value taken" in n for n in result.notes)
 
 
 def test_three_column_section_three_is_read_under_its_headers_and_nothing_else():

@@ -84,6 +84,8 @@ def _sum_side(codes, cells, is_total_side):
         value = cell.value
         if value is not None:
             total += value
+        elif "conflict" in cell.flags:
+            problem = problem or f"{code} printed twice with different numbers"
         elif "blank" not in cell.flags:
             problem = problem or f"{code} is not a number ({cell.raw!r})"
         elif lone_total:

@@ -423,6 +423,10 @@ class _Mapper:
             flags.append("unit_conflict")
         prior = target.get(code)
         if prior is not None:
+            if "conflict" in prior.flags:
+                if value is not None:
+                    self.notes.append(f"{code}: printed again ({text!r})")
+                return
             if prior.value == value:
                 return
             if value is None:       # a later blank (header or filler row) never wins
@@ -430,8 +434,12 @@ class _Mapper:
             if prior.value is None and "blank" in prior.flags and "blank" in how:
                 pass
             elif prior.value is not None:
-                self.notes.append(f"{code}: printed twice ({prior.raw!r} and {text!r})")
+                # Which printing is the report's is unknown (a county's breakdown table
+                # ending in 合计, two purchases on two 政府集中采购 rows): none is taken.
+                self.notes.append(f"{code}: printed twice ({prior.raw!r} and {text!r}); "
+                                  "no value taken")
                 prior.flags.append("conflict")
+                prior.value = None
                 return
         target[code] = Value(code, section, row, column, value, text, unit, flags, note, tok)
 
