@@ -105,11 +105,13 @@ def _parse_bytes(data: bytes, *, name: str, content_type: str | None, url: str |
             source.update(encoding=doc.encoding, encoding_source=doc.encoding_source,
                           body=doc.body_selector)
         title = doc.title
-        if not title or parse_title(title)[0] is None:
+        year, org = parse_title(title)
+        if year is None:
             # <title> holds the site's name or ArticleTitle the column's (template copy-paste
             # errors, portals.md): the report's title is then the page's <h1>, or in the body.
             title = next((h for h in doc.headings if parse_title(h)[0] is not None), None) \
                 or find_title("\n".join([*doc.headings, doc.text_head])) or title
+            year, org = parse_title(title)
         lines, head = doc.lines, doc.text_head
     else:
         decoded = decode(data, content_type)
@@ -118,7 +120,7 @@ def _parse_bytes(data: bytes, *, name: str, content_type: str | None, url: str |
         source["text_convention"] = doc.convention
         title = find_title(doc.text_head)
         lines, head = doc.lines, doc.text_head
-    year, org = parse_title(title)
+        year, org = parse_title(title)
     if year is None:
         year = year_from_text(head)
     mapping = map_document(lines, year)
