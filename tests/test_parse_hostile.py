@@ -486,3 +486,23 @@ def test_a_cell_holding_two_numbers_is_not_read_as_one(report):
     assert result.status != "ok"
     assert {c: v.value for c, v in got.items() if c != code} == \
         {c: v for c, v in report.values.items() if c != code}
+
+
+@pytest.mark.parametrize("shape", ["huge_table", "deep_content_controls", "wide_row"])
+def test_hostile_word_documents_end_in_seconds(shape):
+    """A .docx is a zip of XML we convert in Python: a 400,000-cell table, content controls
+    nested as deep as the XML parser allows, or a 100,000-cell row must give a result (or a
+    clear refusal), not a hang."""
+    import docxgen as D
+    w = D.W_NS
+    cell = "<w:tc><w:p><w:r><w:t>7</w:t></w:r></w:p></w:tc>"
+    if shape == "huge_table":
+        body = "<w:tbl>" + ("<w:tr>" + cell * 10 + "</w:tr>") * 40000 + "</w:tbl>"
+    elif shape == "deep_content_controls":
+        body = "<w:sdt><w:sdtContent>" * 300 + "<w:p><w:r><w:t>二、主动公开</w:t></w:r></w:p>" \
+            + "</w:sdtContent></w:sdt>" * 300
+    else:
+        body = "<w:tbl><w:tr>" + cell * 100000 + "</w:tr></w:tbl>"
+    data = D.package(f'<w:document xmlns:w="{w}"><w:body>{body}</w:body></w:document>')
+    result = timed_parse(data, name=f"{shape}.docx")
+    assert result.status != "ok"

@@ -35,7 +35,7 @@ from lxml import etree
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 DOCUMENT_PART = "word/document.xml"
-MAX_PART_BYTES = 64 * 1024 * 1024      # a 50-page report's document.xml is well under 5 MB
+MAX_PART_BYTES = 16 * 1024 * 1024      # a 50-page report's document.xml is well under 5 MB
 MAX_DEPTH = 40                         # nested tables deeper than this are not a report
 
 # Containers whose children are read as if they stood in the parent (content controls,
