@@ -15,6 +15,16 @@ from ogi_scrape.parse import parse_bytes
 S3_HEAD = "(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和) | 申请人情况 |\n"
 
 
+def _report_page(seed: int, template: str = "gb2021"):
+    """(a consistent synthetic report, its page in plain Word-paste style)."""
+    import random
+
+    import reportgen as G
+    rnd = random.Random(seed)
+    report = G.make_report(rnd, template)
+    return report, G.render_html(report, rnd, G.Style())
+
+
 def parse_text(text: str):
     return parse_bytes(text.encode("utf-8"), name="page.txt")
 
@@ -486,12 +496,8 @@ def test_a_breakdown_table_with_section_three_rows_as_columns_is_left_out(before
     rows (单位 | 本年新收 | 上年结转 | 予以公开 | …) and whose last row is 合计: it is not the
     national table. Its 合计 row was read as （七）总计: a conflict with the real totals, and
     where it came first its numbers were the ones kept."""
-    import random
-
     import reportgen as G
-    rnd = random.Random(21)
-    report = G.make_report(rnd, "gb2021")
-    page = G.render_html(report, rnd, G.Style())
+    report, page = _report_page(21)
     breakdown = ("<p>全县各单位依申请公开办理情况如下：</p><table border='1'>"
                  "<tr><td>单位</td><td>本年新收</td><td>上年结转</td><td>予以公开</td><td>部分公开</td>"
                  "<td>不予公开</td><td>无法提供</td><td>总计</td></tr>"
@@ -686,6 +692,26 @@ def test_known_regional_rows_and_label_variants_read_ok():
     assert any("发布总数量" in n and "126条" in n for n in result.notes)
 
 
+def _parse_fee_page(seed: int, header: str, *, caption: str = "", cell: str | None = None):
+    """A synthetic report whose fee sub-table prints ``header`` (and ``caption`` after its
+    第二十条 caption, ``cell`` as the fee): (result, the fee's Value)."""
+    import random
+
+    import reportgen as G
+    rnd = random.Random(seed)
+    report = G.make_report(rnd, "gb2021")
+    tables = G.table_rows(report)
+    for row in tables["s2"]:
+        if row[0][0] == "信息内容" and row[1][0].startswith("本年收费金额"):
+            row[1] = (header, *row[1][1:])
+        if row[0][0] == "第二十条第（八）项":
+            row[0] = (row[0][0] + caption, *row[0][1:])
+        if cell is not None and row[0][0] == "行政事业性收费":
+            row[1] = (cell, *row[1][1:])
+    result = parse_bytes(G.render_html(report, rnd, G.Style(), tables=tables).encode("utf-8"), name="fee.html")
+    return result, values(result)["s2.fee.amount"]
+
+
 @pytest.mark.parametrize("header, cell, unit, conflict", [
     ("本年收费金额（单位：元）", "365200", "元", True),     # the format counts 万元: kept, flagged
     ("本年收费金额（单位：万元）", "36.52", "万元", False),
@@ -694,19 +720,7 @@ def test_known_regional_rows_and_label_variants_read_ok():
 def test_a_unit_printed_in_the_fee_header_is_the_cells_unit(header, cell, unit, conflict):
     """A fee header printing 元 where the format counts 万元: 365200 was published as
     365200 万元 with status ok. The printed unit is kept, never converted, and flagged."""
-    import random
-
-    import reportgen as G
-    rnd = random.Random(31)
-    report = G.make_report(rnd, "gb2021")
-    tables = G.table_rows(report)
-    for row in tables["s2"]:
-        if row[0][0] == "信息内容" and row[1][0].startswith("本年收费金额"):
-            row[1] = (header, *row[1][1:])
-        if row[0][0] == "行政事业性收费":
-            row[1] = (cell, *row[1][1:])
-    result = parse_bytes(G.render_html(report, rnd, G.Style(), tables=tables).encode("utf-8"), name="fee.html")
-    fee = values(result)["s2.fee.amount"]
+    result, fee = _parse_fee_page(31, header, cell=cell)
     assert fee.raw == cell and fee.value == Decimal(cell) and fee.unit == unit
     assert ("unit_conflict" in fee.flags) == conflict
     assert (result.status == "ok") == (not conflict), result.reasons
@@ -795,19 +809,7 @@ def test_a_run_nudged_by_words_position_inside_a_number_is_not_guessed(printed):
     ("本年收费金额（单位：万 元）", "", "万元"),              # a word split by a space
 ])
 def test_fee_units_written_in_other_words_or_in_the_caption(header, caption, unit):
-    import random
-
-    import reportgen as G
-    rnd = random.Random(32)
-    report = G.make_report(rnd, "gb2021")
-    tables = G.table_rows(report)
-    for row in tables["s2"]:
-        if row[0][0] == "信息内容" and row[1][0].startswith("本年收费金额"):
-            row[1] = (header, *row[1][1:])
-        if row[0][0] == "第二十条第（八）项":
-            row[0] = (row[0][0] + caption, *row[0][1:])
-    result = parse_bytes(G.render_html(report, rnd, G.Style(), tables=tables).encode("utf-8"), name="fee.html")
-    fee = values(result)["s2.fee.amount"]
+    _, fee = _parse_fee_page(32, header, caption=caption)
     assert fee.unit == unit
     assert ("unit_conflict" in fee.flags) == (unit == "元")
 
@@ -832,12 +834,8 @@ def test_a_breakdown_table_by_applicant_type_ending_in_a_total_takes_no_total():
     """A county's table of applications by unit under the applicant columns, before the
     national table, ends in 合计: its totals matched （七）总计 and were the ones published
     (flagged). Two printings of one cell: neither is taken."""
-    import random
-
     import reportgen as G
-    rnd = random.Random(41)
-    report = G.make_report(rnd, "gb2021")
-    page = G.render_html(report, rnd, G.Style())
+    report, page = _report_page(41)
     breakdown = ("<table border='1'><tr><td>单位</td><td>自然人</td><td>商业企业</td><td>科研机构</td>"
                  "<td>社会公益组织</td><td>法律服务机构</td><td>其他</td><td>总计</td></tr>"
                  "<tr><td>县公安局</td><td>9</td><td>1</td><td>0</td><td>0</td><td>0</td><td>0</td><td>10</td></tr>"

@@ -169,7 +169,7 @@ class _Writer:
     def table(self, tbl, depth: int) -> None:
         if depth > MAX_DEPTH:
             raise DocxError(f"tables nested more than {MAX_DEPTH} deep")
-        rows = [self._row_cells(tr, depth) for tr in self._rows(tbl)]
+        rows = [self._row_cells(tr, depth) for tr in _children(tbl, f"{W}tr")]
         _merge_vertically(rows)
         self.out.append("<table>\n")
         for cells in rows:
@@ -186,15 +186,6 @@ class _Writer:
             self.out.append("</tr>\n")
         self.out.append("</table>\n")
 
-    @staticmethod
-    def _rows(tbl):
-        def walk(parent):
-            for child in parent:
-                if child.tag == f"{W}tr":
-                    yield child
-                elif child.tag in _TRANSPARENT:
-                    yield from walk(child)
-        return walk(tbl)
 
     def _row_cells(self, tr, depth: int) -> list[dict]:
         trpr = tr.find(f"{W}trPr")
@@ -205,7 +196,7 @@ class _Writer:
         if before:
             cells.append(_cell("", col, before, None))
             col += before
-        for tc in self._cells(tr):
+        for tc in _children(tr, f"{W}tc"):
             tcpr = tc.find(f"{W}tcPr")
             span = _attr_int(tcpr.find(f"{W}gridSpan"), 1) if tcpr is not None else 1
             vmerge = tcpr.find(f"{W}vMerge") if tcpr is not None else None
@@ -219,15 +210,16 @@ class _Writer:
             cells.append(_cell("", col, after, None))
         return cells
 
-    @staticmethod
-    def _cells(tr):
-        def walk(parent):
-            for child in parent:
-                if child.tag == f"{W}tc":
-                    yield child
-                elif child.tag in _TRANSPARENT:
-                    yield from walk(child)
-        return walk(tr)
+
+
+def _children(parent, tag: str):
+    """The ``tag`` children of ``parent``, looking through content controls and custom XML
+    (rows and cells may sit inside a ``w:sdt``)."""
+    for child in parent:
+        if child.tag == tag:
+            yield child
+        elif child.tag in _TRANSPARENT:
+            yield from _children(child, tag)
 
 
 class _Nudged(str):
