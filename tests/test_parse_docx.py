@@ -176,3 +176,34 @@ def test_struck_superscript_and_positioned_runs_read_as_the_page_shows_them(runs
         assert text.encode() in html
     else:
         assert _grid(html)[0][1][0] == text
+
+
+STYLES = (f'<w:styles xmlns:w="{W}">'
+          '<w:style w:type="character" w:styleId="fnref"><w:rPr><w:vertAlign w:val="superscript"/></w:rPr></w:style>'
+          '<w:style w:type="character" w:styleId="fnref2"><w:basedOn w:val="fnref"/></w:style>'
+          '<w:style w:type="character" w:styleId="old"><w:rPr><w:strike/></w:rPr></w:style>'
+          '</w:styles>')
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+
+
+@pytest.mark.parametrize("runs, text", [
+    ('<w:r><w:t>2629</w:t></w:r><w:r><w:rPr><w:rStyle w:val="fnref2"/></w:rPr><w:t>3</w:t></w:r>',
+     "2629<sup>3</sup>"),                                   # superscript through a style chain
+    ('<w:r><w:rPr><w:rStyle w:val="old"/></w:rPr><w:t>2589</w:t></w:r><w:r><w:t>2629</w:t></w:r>', "2629"),
+    ('<w:r><w:rPr><w:rStyle w:val="old"/><w:strike w:val="0"/></w:rPr><w:t>2629</w:t></w:r>', "2629"),
+    ('<w:r><w:t>1330</w:t></w:r><w:r><w:footnoteReference w:customMarkFollows="1" w:id="1"/>'
+     '<w:t>1</w:t></w:r>', "1330<sup>1</sup>"),              # a footnote mark typed by hand
+    (f'<mc:AlternateContent xmlns:mc="{MC}"><mc:Choice Requires="w14"><w:r><w:t>166</w:t></w:r>'
+     '</mc:Choice><mc:Fallback><w:r><w:t>166</w:t></w:r></mc:Fallback></mc:AlternateContent>', "166"),
+])
+def test_run_properties_set_by_a_style_or_a_footnote_reference_count(runs, text):
+    """Round-4 red team: a footnote mark superscript only through its character style
+    (脚注引用) or typed after a w:footnoteReference read as 13301 / 26293 with status ok; a
+    style's strike-through joined an old figure; mc:AlternateContent was lost."""
+    data = D.package(f'<w:document xmlns:w="{W}"><w:body>{_cell_para(runs)}</w:body></w:document>',
+                     extra={"word/styles.xml": STYLES})
+    html = docx_to_html(data)
+    if "<sup>" in text:
+        assert text.encode() in html
+    else:
+        assert _grid(html)[0][1][0] == text

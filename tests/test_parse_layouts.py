@@ -846,3 +846,17 @@ def test_a_breakdown_table_by_applicant_type_ending_in_a_total_takes_no_total():
     assert result.status != "ok"
     assert all(v.value != 99999 and v.value != 100000 for v in result.values)
     assert "conflict" in got["s3.total.natural_person"].flags and got["s3.total.natural_person"].value is None
+
+
+def test_a_report_rendered_as_a_form_reads_its_input_values():
+    """Each figure in <input value="12" readonly>: the values were read as blanks and, every
+    check passing with blanks counted as 0, the report came out ok with no number."""
+    import re as _re
+    report, page = _report_page(50)
+    page = _re.sub(r'<span style="font-family:仿宋_GB2312">(\d+)</span>',
+                   r'<input type="text" value="\1" readonly>', page)
+    page = page.replace('<input type="text" value="0" readonly>',
+                        '<input type="hidden" value="9"><input type="text" value="0" readonly>')
+    result = parse_bytes(page.encode("utf-8"), name="form.html")
+    assert result.status == "ok", result.reasons
+    assert result.value_map() == report.values

@@ -10,10 +10,13 @@ What the conversion keeps and drops, as a reader of the printed document would:
 
 * paragraphs (``w:p``) become ``<p>``, line breaks ``<br>``, tabs a space; text in tracked
   insertions, hyperlinks, smart tags, fields and content controls is kept;
+* a footnote reference run (its mark typed by hand after the number, ``customMarkFollows``)
+  is a marker like a superscript run;
 * deleted text (``w:del``), struck-through runs (``w:strike``, ``w:dstrike``: a corrected
   figure) and hidden runs (``w:vanish``, Word's "hidden text", never printed) are dropped, as
-  hidden and struck HTML is; superscript and subscript runs (``w:vertAlign``: footnote
-  markers) become ``<sup>``, read as an annotation (``2629(1)``);
+  hidden and struck HTML is; superscript and subscript runs (``w:vertAlign``, set on the
+  run or by its character style in ``word/styles.xml``: footnote markers) become ``<sup>``,
+  read as an annotation (``2629(1)``); ``mc:AlternateContent`` is read in one branch;
 * tables become ``<table>`` with ``colspan`` from ``w:gridSpan`` and ``rowspan`` from the
   ``w:vMerge`` runs below a ``restart`` cell; cells skipped at a row's start or end
   (``w:gridBefore``/``w:gridAfter``) become empty cells so columns keep their place; nested
@@ -35,6 +38,7 @@ from lxml import etree
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 DOCUMENT_PART = "word/document.xml"
+STYLES_PART = "word/styles.xml"
 MAX_PART_BYTES = 16 * 1024 * 1024      # a 50-page report's document.xml is well under 5 MB
 MAX_DEPTH = 40                         # nested tables deeper than this are not a report
 
@@ -62,28 +66,84 @@ def is_docx(data: bytes) -> bool:
         return False
 
 
-def _document_xml(data: bytes) -> bytes:
+def _parts(data: bytes) -> tuple[bytes, bytes | None]:
+    """(word/document.xml, word/styles.xml or None)."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise DocxError(f"not a readable zip archive ({exc})") from exc
     with zf:
-        try:
-            info = zf.getinfo(DOCUMENT_PART)
-        except KeyError:
+        if DOCUMENT_PART not in zf.namelist():
             raise DocxError(f"no {DOCUMENT_PART} in the archive: not a Word document "
-                            "(an Excel or PowerPoint file?)") from None
-        if info.file_size > MAX_PART_BYTES:
-            raise DocxError(f"{DOCUMENT_PART} declares {info.file_size} bytes, over the "
-                            f"{MAX_PART_BYTES} limit")
-        try:
-            with zf.open(info) as part:
-                xml = part.read(MAX_PART_BYTES + 1)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            raise DocxError(f"{DOCUMENT_PART} cannot be unpacked ({exc})") from exc
-        if len(xml) > MAX_PART_BYTES:
-            raise DocxError(f"{DOCUMENT_PART} unpacks to more than {MAX_PART_BYTES} bytes")
-        return xml
+                            "(an Excel or PowerPoint file?)")
+        styles = _read_part(zf, STYLES_PART) if STYLES_PART in zf.namelist() else None
+        return _read_part(zf, DOCUMENT_PART), styles
+
+
+def _read_part(zf: zipfile.ZipFile, name: str) -> bytes:
+    info = zf.getinfo(name)
+    if info.file_size > MAX_PART_BYTES:
+        raise DocxError(f"{name} declares {info.file_size} bytes, over the {MAX_PART_BYTES} limit")
+    try:
+        with zf.open(info) as part:
+            xml = part.read(MAX_PART_BYTES + 1)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise DocxError(f"{name} cannot be unpacked ({exc})") from exc
+    if len(xml) > MAX_PART_BYTES:
+        raise DocxError(f"{name} unpacks to more than {MAX_PART_BYTES} bytes")
+    return xml
+
+
+# Run properties the conversion acts on, as set directly on a run or through its style.
+_RUN_PROPS = ("vanish", "specVanish", "strike", "dstrike", "vertAlign", "position")
+
+
+def _own_props(rpr) -> dict[str, str | None]:
+    """The properties a ``w:rPr`` sets: toggles as "1"/"0", vertAlign and position values."""
+    out: dict[str, str | None] = {}
+    if rpr is None:
+        return out
+    for name in _RUN_PROPS:
+        el = rpr.find(f"{W}{name}")
+        if el is None:
+            continue
+        if name in ("vertAlign", "position"):
+            out[name] = el.get(f"{W}val")
+        else:
+            out[name] = "1" if _on(el) else "0"
+    return out
+
+
+def _style_props(styles_xml: bytes | None, parser) -> dict[str, dict]:
+    """Character-style id → the run properties it sets, its ``basedOn`` chain resolved:
+    a footnote mark typed by hand is superscript only through a style (脚注引用)."""
+    if not styles_xml:
+        return {}
+    try:
+        root = etree.fromstring(styles_xml, parser=parser)
+    except etree.XMLSyntaxError:
+        return {}
+    if root is None:
+        return {}
+    own: dict[str, tuple[str | None, dict]] = {}
+    for style in root.iter(f"{W}style"):
+        sid = style.get(f"{W}styleId")
+        if sid:
+            based = style.find(f"{W}basedOn")
+            own[sid] = (based.get(f"{W}val") if based is not None else None,
+                        _own_props(style.find(f"{W}rPr")))
+    resolved: dict[str, dict] = {}
+    for sid in own:
+        chain, seen, cur = [], set(), sid
+        while cur in own and cur not in seen and len(chain) < 20:
+            seen.add(cur)
+            chain.append(own[cur][1])
+            cur = own[cur][0]
+        props: dict = {}
+        for layer in reversed(chain):      # the base first, the style's own last
+            props.update(layer)
+        resolved[sid] = props
+    return resolved
 
 
 def _on(el) -> bool:
@@ -101,8 +161,18 @@ def _attr_int(el, default: int) -> int:
 
 
 class _Writer:
-    def __init__(self) -> None:
+    def __init__(self, styles: dict[str, dict] | None = None) -> None:
         self.out: list[str] = []
+        self.styles = styles or {}
+
+    def props(self, rpr) -> dict:
+        """A run's effective properties: its character style's, then its own."""
+        if rpr is None:
+            return {}
+        style = rpr.find(f"{W}rStyle")
+        props = dict(self.styles.get(style.get(f"{W}val"), {})) if style is not None else {}
+        props.update(_own_props(rpr))
+        return props
 
     # ------------------------------------------------------------------ blocks
     def blocks(self, parent, depth: int) -> None:
@@ -115,6 +185,8 @@ class _Writer:
                 self.table(child, depth + 1)
             elif tag in _TRANSPARENT:
                 self.blocks(child, depth)
+            elif tag == _ALTERNATE:
+                self.blocks(_one_branch(child), depth)
 
     def paragraph(self, p) -> None:
         pieces: list = []
@@ -129,26 +201,23 @@ class _Writer:
         for child in parent:
             tag = child.tag
             if tag == f"{W}r":
-                rpr = child.find(f"{W}rPr")
-                script = None
-                if rpr is not None:
-                    if _on(rpr.find(f"{W}vanish")) or _on(rpr.find(f"{W}specVanish")) \
-                            or _on(rpr.find(f"{W}strike")) or _on(rpr.find(f"{W}dstrike")):
-                        continue        # hidden, or struck through: not the figure
-                    align = rpr.find(f"{W}vertAlign")
-                    if align is not None and align.get(f"{W}val") in ("superscript", "subscript"):
-                        script = "sup"  # a footnote marker, as <sup> in HTML
-                position = rpr.find(f"{W}position") if rpr is not None else None
-                if script:
-                    inner: list[str] = []
+                props = self.props(child.find(f"{W}rPr"))
+                if any(props.get(name) == "1" for name in ("vanish", "specVanish", "strike", "dstrike")):
+                    continue            # hidden, or struck through: not the figure
+                if props.get("vertAlign") in ("superscript", "subscript") \
+                        or child.find(f"{W}footnoteReference") is not None \
+                        or child.find(f"{W}endnoteReference") is not None:
+                    inner: list[str] = []     # a footnote marker, as <sup> in HTML
                     self.run(child, inner)
-                    pieces.append(f"<{script}>{''.join(inner)}</{script}>")
-                elif position is not None and position.get(f"{W}val", "0") not in ("0", ""):
+                    pieces.append(f"<sup>{''.join(inner)}</sup>")
+                elif props.get("position") not in (None, "0", ""):
                     inner = []
                     self.run(child, inner)
                     pieces.append(_Nudged("".join(inner)))
                 else:
                     self.run(child, pieces)
+            elif tag == _ALTERNATE:
+                self.runs(_one_branch(child), pieces)
             elif tag in _TRANSPARENT:
                 self.runs(child, pieces)
 
@@ -202,7 +271,7 @@ class _Writer:
             vmerge = tcpr.find(f"{W}vMerge") if tcpr is not None else None
             state = None if vmerge is None else (
                 "restart" if vmerge.get(f"{W}val") == "restart" else "continue")
-            inner = _Writer()
+            inner = _Writer(self.styles)
             inner.blocks(tc, depth)
             cells.append(_cell("".join(inner.out), col, max(span, 1), state))
             col += max(span, 1)
@@ -210,6 +279,21 @@ class _Writer:
             cells.append(_cell("", col, after, None))
         return cells
 
+
+
+_ALTERNATE = "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"
+
+
+def _one_branch(alternate):
+    """``mc:AlternateContent`` holds the same content twice (WPS, Word's w14 features): the
+    first ``mc:Choice``, else the ``mc:Fallback`` — one branch, never both."""
+    for child in alternate:
+        if child.tag.endswith("}Choice"):
+            return child
+    for child in alternate:
+        if child.tag.endswith("}Fallback"):
+            return child
+    return []
 
 
 def _children(parent, tag: str):
@@ -254,7 +338,7 @@ def _merge_vertically(rows: list[list[dict]]) -> None:
 
 def docx_to_html(data: bytes) -> bytes:
     """The document's body as a UTF-8 HTML page, or ``DocxError`` saying what is wrong."""
-    xml = _document_xml(data)
+    xml, styles_xml = _parts(data)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
                              recover=True, remove_comments=True)
     try:
@@ -266,7 +350,7 @@ def docx_to_html(data: bytes) -> bytes:
     body = root.find(f"{W}body")
     if body is None:
         raise DocxError(f"{DOCUMENT_PART} has no document body")
-    writer = _Writer()
+    writer = _Writer(_style_props(styles_xml, parser))
     writer.blocks(body, 0)
     page = ('<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>\n'
             + "".join(writer.out) + "</body></html>\n")

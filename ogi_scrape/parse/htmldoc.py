@@ -400,6 +400,8 @@ def _clean(body, hidden: HiddenLines | None) -> bool:
         _drop_keep_tail(el)
     for el in body.iter("sup", "sub"):
         _parenthesise(el)
+    for el in body.iter("input"):
+        _show_input_value(el)
     if hidden is not None and hidden.styled:
         for el in _STRUCK(body):
             _drop_keep_tail(el)
@@ -421,6 +423,15 @@ def _mark_nudged(el) -> None:
     if not own or parent is None or "".join(parent.itertext()).strip() == own:
         return
     el.text = "^" + (el.text or "")
+
+
+def _show_input_value(el) -> None:
+    """A report rendered as a form prints each figure in ``<input value="12" readonly>``:
+    the box shows its value (a placeholder is a hint, not a value; a hidden input shows
+    nothing)."""
+    value = el.get("value")
+    if value and (el.get("type") or "text").lower() in ("text", "number", "tel", ""):
+        el.tail = value + (el.tail or "")
 
 
 def _parenthesise(el) -> None:

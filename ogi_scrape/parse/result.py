@@ -122,6 +122,11 @@ def build_result(mapping: Mapping, checks: list[dict], *, year, org, title, sour
         elif extra:
             reasons.append(f"{len(extra)} cell(s) of the other national format "
                            f"(hybrid layout): {', '.join(extra[:3])}")
+    for sec, found in tables.items():
+        if found and not any(v.value is not None for v in values if v.section == sec):
+            # Nothing but blanks (or "/"): a form left empty, or values we could not see.
+            reasons.append(f"section {SECTION_NAMES[sec]}: no cell holds a number (all blank "
+                           "or not applicable): 0 or not filled in cannot be told")
     truncated = [c for c in flagged if "truncated" in c.flags]
     if truncated:
         reasons.append(f"document ends inside the tables ({len(truncated)} cell(s) cut)")
