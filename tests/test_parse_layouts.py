@@ -137,6 +137,9 @@ def test_section_three_header_geometry_disagreeing_with_the_format_is_flagged():
     got = values(result)
     assert "header_order_mismatch" in got["s3.new.total"].flags
     assert result.status != "ok"
+    # each number under its own printed label, not in the format's order
+    assert [got[f"s3.new.{c}"].value for c in ("natural_person", "commercial", "other_org", "total")] \
+        == [5, 2, 1, 8]
 
 
 def test_section_three_with_only_some_columns_reads_those_and_no_blanks():

@@ -356,9 +356,13 @@ class _Mapper:
             by_header, header_how = self._by_header(m, keys)
             if by_header is not None and "columns_not_printed" not in header_how \
                     and any(map(is_not, by_header, slots)):
+                # Every column found once under its own printed label: the header says where
+                # each number is (总计 first, 法人或其他组织 before 自然人). Taken from there,
+                # and still flagged: the report is not ok.
+                slots = by_header
                 self.header_mismatch.add(f"s3.{m.row_key}")
                 note = ("section 三: the printed header puts columns elsewhere than the format's "
-                        "order; values taken in the format's order and flagged")
+                        "order; values taken under their printed headers and flagged")
                 if note not in self.notes:
                     self.notes.append(note)
         section = m.section
