@@ -863,3 +863,40 @@ def test_a_report_rendered_as_a_form_reads_its_input_values():
     result = parse_bytes(page.encode("utf-8"), name="form.html")
     assert result.status == "ok", result.reasons
     assert result.value_map() == report.values
+
+
+def test_digits_hidden_by_a_style_block_class_are_not_read():
+    """An anti-copy watermark: <style>.tm{display:none}</style> and 1<span class="tm">8</span>5889,
+    which a browser shows as 15889, read as 185889 with status ok."""
+    import re as _re
+    report, page = _report_page(51)
+    page = page.replace("</head>", "<style type='text/css'>p{margin:0} span.tm, .wm { display: none }</style></head>", 1)
+    # a hidden digit inside every number of the page
+    page, n = _re.subn(r">(\d)(\d*)<", r'>\1<span class="tm">9</span>\2<', page)
+    assert n > 100
+    result = parse_bytes(page.encode("utf-8"), name="watermark.html")
+    assert result.status == "ok", result.reasons
+    assert result.value_map() == report.values
+
+
+@pytest.mark.parametrize("rendering", ["html", "text"])
+def test_a_change_column_printed_as_increase_and_decrease_is_not_netted(rendering):
+    """gb2019's 本年增/减 printed as two columns, 本年增加 | 本年减少, one filled per row: the
+    blank between them was dropped as filler and a decrease of 3 read as +3, status ok."""
+    header = ["信息内容", "上一年项目数量", "本年增加", "本年减少", "处理决定数量"]
+    rows = [["行政许可", "45", "3", "", "1288"], ["其他对外管理服务事项", "96", "", "3", "734"]]
+    if rendering == "html":
+        cells = lambda r: "".join(f"<td>{c}</td>" for c in r)      # noqa: E731
+        table = "<table border='1'>" + "".join(f"<tr>{cells(r)}</tr>" for r in [header, *rows]) + "</table>"
+        page = (f"<html><body><div class='TRS_Editor'><p>某县2020年政府信息公开工作年度报告</p>"
+                f"<p>二、主动公开政府信息情况</p><p>第二十条第（五）项</p>{table}</div></body></html>")
+        result = parse_bytes(page.encode("utf-8"), name="split.html")
+    else:
+        text = ("某县2020年政府信息公开工作年度报告\n二、主动公开政府信息情况\n第二十条第(五)项 |\n"
+                + "".join(" | ".join(r) + " |\n" for r in [header, *rows]))
+        result = parse_text(text)
+    got = values(result)
+    assert not any(c.startswith(("s2.licensing.", "s2.other_service.")) and v.value is not None
+                   for c, v in got.items())
+    assert result.status != "ok"
+    assert any("本年增加" in u["reason"] for u in result.unreadable)

@@ -260,6 +260,7 @@ class HiddenLines:
         self.everywhere = False
         self.lines: list[int] = []
         self.styled = any(word in text for word in self.STYLED)
+        self.classes: frozenset[str] = frozenset()   # classes a <style> block hides (read_html)
         # Lower-casing a whole Chinese page costs more than the search it would save: look
         # for the spellings real pages use; an odd one (DisPlay) makes every table suspect.
         positions, odd = self._positions(text)
@@ -392,6 +393,11 @@ def _clean(body, hidden: HiddenLines | None) -> bool:
     if dropped:
         for el in _HIDDEN_ELEMENTS(body):
             _drop_keep_tail(el)
+    if hidden is not None and hidden.classes:
+        for el in [el for el in body.iter() if el.get("class")
+                   and not hidden.classes.isdisjoint(el.get("class").split())]:
+            _drop_keep_tail(el)
+        dropped = True
     etree.strip_elements(body, *sorted(_SKIP_TAGS | CHROME_TAGS), etree.Comment,
                          with_tail=False)
     # Deleted text (Word's tracked changes, a corrected figure struck through) is not what
@@ -410,6 +416,26 @@ def _clean(body, hidden: HiddenLines | None) -> bool:
         for el in _NUDGED(body):
             _mark_nudged(el)
     return dropped
+
+
+_CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+_CSS_HIDES = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_CSS_CLASS = re.compile(r"^(?:[a-z0-9]+)?\.([\w-]+)$", re.IGNORECASE)
+
+
+def _hidden_classes(root) -> frozenset[str]:
+    """Classes a page's <style> blocks hide (``.tm{display:none}``): an anti-copy watermark
+    writes ``1<span class="tm">8</span>5889`` and a browser shows 15889. Only plain class
+    selectors (``.tm``, ``span.tm``) are honoured; anything subtler is left as printed."""
+    found = set()
+    for style in root.iter("style"):
+        for selectors, body in _CSS_RULE.findall(style.text or ""):
+            if _CSS_HIDES.search(body):
+                for selector in selectors.split(","):
+                    m = _CSS_CLASS.match(selector.strip())
+                    if m:
+                        found.add(m.group(1))
+    return frozenset(found)
 
 
 def _mark_nudged(el) -> None:
@@ -534,7 +560,10 @@ def read_html(data: bytes, content_type: str | None = None) -> HtmlDocument:
     root, decoded = _parse_tree(data, content_type)
     meta = _meta(root)
     body, selector = find_body(root)
-    lines = lines_from_body(body, HiddenLines(decoded.text))
+    hidden = HiddenLines(decoded.text)
+    if hidden.lines or hidden.everywhere:     # the source hides something somewhere
+        hidden.classes = _hidden_classes(root)
+    lines = lines_from_body(body, hidden)
     if ends_inside_a_table(decoded.text):
         _mark_cut_cell(lines)
     title = meta.get("ArticleTitle") or None

@@ -245,6 +245,12 @@ class _Mapper:
         fmt, block, source = self._s2_block(spec.block)
         if block is None:
             return None
+        split = self.placer.s2_split_columns.get(block.item)
+        if split:
+            self.no_columns_reason = (f"the header prints one of the format's columns as several "
+                                      f"({' | '.join(split[:3])}): a figure would be computed or "
+                                      "guessed, not read")
+            return None
         keys, specs = _layout("s2", m.row_key, source, block.item)
         units = self.placer.s2_header_units.get((fmt, block.item))
         caption_unit = self.placer.s2_caption_units.get(block.item)
@@ -331,9 +337,10 @@ class _Mapper:
                               f"a regional row without a canonical code: its values "
                               f"{[t.text for t in m.values if t.text][:6]} are left out")
             return
+        self.no_columns_reason = "no columns for this row in the detected format"
         layout = self._columns(m)
         if layout is None:
-            self._unreadable(m, "no columns for this row in the detected format")
+            self._unreadable(m, self.no_columns_reason)
             return
         keys, specs = layout
         values = m.values

@@ -32,6 +32,8 @@ MAX_KEYED_CHARS = 4 * MAX_LABEL_CHARS   # longer texts are narrative: no label k
 MAX_CAPTION_CHARS = 30
 MAX_MARKER_PARAGRAPH = 40
 
+_SPLIT_CHANGE = ("本年增加", "本年减少", "本年新增", "本年取消")
+
 
 def _unit_in(text: str) -> str:
     """The money unit a header or caption prints: 本年收费金额（单位：万元）, 采购总金额(元),
@@ -167,6 +169,7 @@ class Placer:
         self.s2_header_order: dict[tuple[str, str], list[str]] = {}
         self.s2_header_units: dict[tuple[str, str], dict[str, str]] = {}   # block → column → unit
         self.s2_caption_units: dict[str, str] = {}    # sub-table item → unit its caption prints
+        self.s2_split_columns: dict[str, list[str]] = {}   # sub-table item → headers splitting a column
         # Section 四's rows without values, as (group number, labels after any heading): its
         # header rows, whose outcome and proceeding labels say in which order the fifteen
         # positions were printed, and whatever sits between the pieces of a split table.
@@ -278,6 +281,10 @@ class Placer:
                         seq.append(col_key)
                     if "元" in tok.text:
                         self.s2_header_units.setdefault(block, {}).setdefault(col_key, _unit_in(tok.text))
+        # 本年增/减 printed as two columns, 本年增加 | 本年减少 (one filled per row)
+        split = [tok.text for tok in labels if label_facts(tok.text).key.startswith(_SPLIT_CHANGE)]
+        if len(split) >= 2 and self.block:
+            self.s2_split_columns.setdefault(self.block, []).extend(split)
         for block, seq in found.items():
             if len(seq) >= 2:
                 self.s2_header_order.setdefault(block, seq)
