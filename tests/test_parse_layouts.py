@@ -123,6 +123,8 @@ def test_section_two_header_printed_in_another_order_is_flagged_never_ok():
     assert "header_order_mismatch" in got["s2.regulation.in_force"].flags
     assert result.status != "ok"
     assert any("another order" in r for r in result.reasons)
+    # every column named once: each number under its own printed header
+    assert [got[f"s2.normative_doc.{c}"].value for c in ("issued", "repealed", "in_force")] == [3, 5, 40]
 
 
 def test_section_three_header_geometry_disagreeing_with_the_format_is_flagged():
