@@ -902,3 +902,21 @@ def test_a_change_column_printed_as_increase_and_decrease_is_not_netted(renderin
                    for c, v in got.items())
     assert result.status != "ok"
     assert any("本年增加" in u["reason"] for u in result.unreadable)
+
+
+@pytest.mark.parametrize("label", ["合计", "小计"])
+def test_a_sum_row_added_to_a_section_two_sub_table_is_left_out(label):
+    """A 合计 row under 行政许可 and 其他对外管理服务事项 has no code: it was 'values without a
+    row label' and made a complete report partial. Recognised, left out with a note."""
+    import random
+
+    import reportgen as G
+    rnd = random.Random(60)
+    report = G.make_report(rnd, "gb2021")
+    tables = G.table_rows(report)
+    at = next(i for i, row in enumerate(tables["s2"]) if row[0][0] == "行政强制")
+    tables["s2"].insert(at + 1, [(label, 1, 1, "label", None), ("999", 3, 1, "value", None)])
+    result = parse_bytes(G.render_html(report, rnd, G.Style(), tables=tables).encode("utf-8"), name="sum.html")
+    assert result.status == "ok", result.reasons
+    assert result.value_map() == report.values
+    assert any(label in n and "'999'" in n for n in result.notes)

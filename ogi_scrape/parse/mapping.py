@@ -343,7 +343,7 @@ class _Mapper:
         if m.row_key.startswith(EXTRA_ROW):
             label = next(lbl for _, lbl, row in T.s2_extra_rows() if EXTRA_ROW + row.key == m.row_key)
             self.notes.append(f"section 二: row {m.label.text if m.label else m.row_key!r} is {label}, "
-                              f"a regional row without a canonical code: its values "
+                              f"a row without a canonical code: its values "
                               f"{[t.text for t in m.values if t.text][:6]} are left out")
             return
         self.no_columns_reason = "no columns for this row in the detected format"

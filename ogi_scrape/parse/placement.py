@@ -341,7 +341,7 @@ class Placer:
                 spec = self._wrapped_label(labels, i, sec)
             if spec is None:
                 continue
-            if sec == "s2":
+            if sec == "s2" and spec.block:      # a 合计 row stands in whatever sub-table it is
                 self.block = spec.block
             extra = [t for t in labels[i + 1:] if not t.paragraph and label_facts(t.text).label] \
                 if i + 1 < len(labels) else None

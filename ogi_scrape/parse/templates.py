@@ -165,7 +165,7 @@ def s3_groups() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def s2_extra_rows() -> tuple[tuple[str, str, Row], ...]:
     """(block item, note label, row) of the regional section 二 rows without a code."""
-    return tuple((r["block"], r["label"], _rows([r])[0]) for r in common()["s2"].get("extra_rows", []))
+    return tuple((r.get("block"), r["label"], _rows([r])[0]) for r in common()["s2"].get("extra_rows", []))
 
 
 def s3_markers() -> tuple[str, ...]:

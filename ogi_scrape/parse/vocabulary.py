@@ -61,8 +61,8 @@ def _catalogue() -> dict[str, list[RowSpec]]:
             seen[k] = spec
             out["s3"].append(spec)
     for item, _label, row in T.s2_extra_rows():     # regional rows without a code
-        out["s2"].append(RowSpec("s2", f"{EXTRA_ROW}{row.key}", row.match, row.exact, None, item,
-                                 S2_BLOCK_ORDER.index(item) * 10 + 9))
+        order = S2_BLOCK_ORDER.index(item) * 10 + 9 if item else 99   # no block: in any sub-table
+        out["s2"].append(RowSpec("s2", f"{EXTRA_ROW}{row.key}", row.match, row.exact, None, item, order))
     # s3 order: a single sequence valid for both formats ((六) rows share a slot).
     s3_order = [r.key for r in T.load("gb2021").s3_rows]
     s3_order.insert(s3_order.index("other.overdue_correction"), "other")
