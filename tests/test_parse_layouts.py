@@ -920,3 +920,16 @@ def test_a_sum_row_added_to_a_section_two_sub_table_is_left_out(label):
     assert result.status == "ok", result.reasons
     assert result.value_map() == report.values
     assert any(label in n and "'999'" in n for n in result.notes)
+
+
+@pytest.mark.parametrize("printed", ["12,28", "1.234,5", "3,5"])
+def test_a_mistyped_number_keeps_its_column_and_is_not_read(printed):
+    """12,28 (a comma in no valid grouping) was taken for a label, so its row had one value
+    too few and all three cells were lost. It stands in its column, unread."""
+    text = ("某县2020年政府信息公开工作年度报告\n二、主动公开政府信息情况\n第二十条第(五)项 |\n"
+            "信息内容 | 上一年项目数量 | 本年增/减 | 处理决定数量 |\n"
+            f"行政许可 | 45 | 3 | {printed} |\n其他对外管理服务事项 | 12 | -1 | 340 |\n")
+    got = values(parse_text(text))
+    assert (got["s2.licensing.previous"].value, got["s2.licensing.change"].value) == (45, 3)
+    assert got["s2.licensing.decisions"].value is None
+    assert got["s2.licensing.decisions"].flags == ["text_in_numeric"]

@@ -22,6 +22,10 @@ _NUM = r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)"
 # space in it or two numbers in one cell (two paragraphs of a Word cell). Not read.
 _SPACED_DIGITS = re.compile(r"\d\s+[\d.,]|[\d.,]\s+\d")
 _NOTE_RE = re.compile(r"[(（][^()（）]*[)）]")
+# Digits run together with separators in no valid grouping (12,28  1.234,5): a number cell
+# typed wrong, not a label. It stands in its column (so the row keeps its positions) and is
+# not read (text_in_numeric).
+_DIGITS_AND_SEPARATORS = re.compile(r"^[+\-−]?\d[\d,，.．]*\d(?:万元|元)?$")
 # Signs: ASCII, the minus sign, and the en dash Word's autocorrect puts for a typed "-3".
 # 共 ("in all") before a count is a word of the sentence the cell was cut from, kept as the note.
 # 万 alone after a number is 万元 shortened (``36.52万`` under 本年收费金额（单位：万元）).
@@ -73,7 +77,7 @@ def is_clean_value_like(t: str) -> bool:
     t = _readable(t)
     if not t or t.lower() in NOT_APPLICABLE:     # "" here: only zero-width characters
         return True
-    return _VALUE_RE.match(t.replace(" ", "")) is not None
+    return _VALUE_RE.match(t.replace(" ", "")) is not None or _DIGITS_AND_SEPARATORS.match(t) is not None
 
 
 def read_cell(text: str) -> CellValue:
