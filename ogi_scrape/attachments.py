@@ -9,8 +9,6 @@ named in the reasons, never guessed at.
 
 from __future__ import annotations
 
-WORD_SUFFIXES = (".docx",)
-
 
 def is_word_document(content: bytes) -> bool:
     from ogi_scrape.parse import sniff_kind

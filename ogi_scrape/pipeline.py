@@ -168,7 +168,7 @@ async def _fetch_attachments(session, urls: list[str]) -> tuple[list[dict], list
     return out, responses
 
 
-def read_word_attachment(responses: list, parse=None):
+def read_word_attachment(responses: list):
     """(result, response) of the first Word attachment that holds a report, or None; and
     whether any Word attachment was tried."""
     from ogi_scrape.attachments import is_word_document, read_from_note
@@ -179,8 +179,8 @@ def read_word_attachment(responses: list, parse=None):
         if not is_word_document(r.content):
             continue
         tried = True
-        result = (parse or parse_bytes)(r.content, name=r.final_url, url=r.final_url,
-                                        content_type=r.headers.get("content-type"))
+        result = parse_bytes(r.content, name=r.final_url, url=r.final_url,
+                             content_type=r.headers.get("content-type"))
         if result.status != "failed":
             result.notes.insert(0, read_from_note(r.final_url))
             return (result, r), tried

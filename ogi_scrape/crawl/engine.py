@@ -27,10 +27,10 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ogi_scrape.attachments import is_word_document, only_attachments_reason, read_from_note
 from ogi_scrape.crawl.conditional import SourceFetcher
 from ogi_scrape.crawl.parsing import ParsedView, parse_page
 from ogi_scrape.crawl.report import short_error
-from ogi_scrape.attachments import is_word_document, only_attachments_reason, read_from_note
 from ogi_scrape.crawl.writer import DatasetWriter, WriteItem
 from ogi_scrape.errors import Blocked, FetchFailed, NotFound, OgiError
 from ogi_scrape.pipeline import host_of, report_meta
@@ -322,14 +322,13 @@ class Crawl:
             except OgiError as exc:
                 out.error(url, exc.message)
         if cand.has_body is False and cand.attachments and result.status == "failed":
-            found = await self._read_word_attachment(fetched)
+            found, tried = await self._read_word_attachment(fetched)
             if found is not None:       # the row points at the attachment the values came from
                 parsed, response = found
                 result = ParsedView(parsed)
                 out.parse["failed"] -= 1
                 out.parse[result.status] += 1
             else:
-                tried = any(map(is_word_document, (a.content for a in fetched)))
                 result.reasons.insert(0, only_attachments_reason(cand.attachments, word_tried=tried))
         kind = {"government-office": "department"}.get(cand.body_kind, cand.body_kind)
         kind = kind if kind in KINDS else "other"
@@ -348,10 +347,13 @@ class Crawl:
             return await asyncio.to_thread(parse_page, *args)
 
     async def _read_word_attachment(self, fetched: list):
-        """(parse dict, response) of the first Word attachment holding a report, or None."""
+        """((parse dict, response) of the first Word attachment holding a report, or None;
+        whether any Word attachment was tried), as ``pipeline.read_word_attachment`` says."""
+        tried = False
         for att in fetched:
             if not is_word_document(att.content):
                 continue
+            tried = True
             try:
                 parsed, _ = await self._parse(att.content, att.final_url,
                                               att.headers.get("content-type"), None, False)
@@ -359,8 +361,8 @@ class Crawl:
                 continue
             if parsed.get("status") != "failed":
                 parsed.setdefault("notes", []).insert(0, read_from_note(att.final_url))
-                return parsed, att
-        return None
+                return (parsed, att), True
+        return None, tried
 
 
 def _fetch_row(url: str, source_id: str, role: str, response, session) -> dict:
