@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lxml import etree
 
@@ -82,7 +82,7 @@ class HtmlDocument:
     encoding_source: str
     body_selector: str | None
     text_head: str          # the first few thousand characters of body text (year/org hints)
-    headings: list[str] = None   # the page's <h1>/<h2> texts (a title outside the body)
+    headings: list[str] = field(default_factory=list)   # <h1>/<h2> texts (a title outside the body)
 
 
 _PARSER_OPTIONS = {"recover": True, "huge_tree": False, "no_network": True, "remove_comments": True}
@@ -400,14 +400,19 @@ def _clean(body, hidden: HiddenLines | None) -> bool:
         dropped = True
     etree.strip_elements(body, *sorted(_SKIP_TAGS | CHROME_TAGS), etree.Comment,
                          with_tail=False)
-    # Deleted text (Word's tracked changes, a corrected figure struck through) is not what
-    # the page reports: <del>2531</del><ins>2629</ins> ran on into 25312629.
-    for el in list(body.iter("del", "s", "strike")):
-        _drop_keep_tail(el)
-    for el in body.iter("sup", "sub"):
-        _parenthesise(el)
-    for el in body.iter("input"):
-        _show_input_value(el)
+    # One walk for the elements whose printed meaning differs from their text: deleted text
+    # (Word's tracked changes, a corrected figure struck through: <del>2531</del><ins>2629</ins>
+    # ran on into 25312629), footnote markers, and a form's input boxes.
+    # Deletions first, so a marker holding only deleted text is left blank.
+    marked = list(body.iter("del", "s", "strike", "sup", "sub", "input"))
+    for el in marked:
+        if el.tag in ("del", "s", "strike"):
+            _drop_keep_tail(el)
+    for el in marked:
+        if el.tag == "input":
+            _show_input_value(el)
+        elif el.tag in ("sup", "sub"):
+            _parenthesise(el)
     if hidden is not None and hidden.styled:
         for el in _STRUCK(body):
             _drop_keep_tail(el)
