@@ -98,9 +98,7 @@ def _parse_bytes(data: bytes, *, name: str, content_type: str | None, url: str |
             # Lines of our own conversion would point nowhere in the file: table, row and
             # column are the provenance (the document's own table grid).
             source.update(converted_from=converted)
-            for line in doc.lines:
-                for tok in line.tokens:
-                    tok.line = None
+            _without_source_lines(doc.lines)
         else:
             source.update(encoding=doc.encoding, encoding_source=doc.encoding_source,
                           body=doc.body_selector)
@@ -139,6 +137,14 @@ def _parse_bytes(data: bytes, *, name: str, content_type: str | None, url: str |
                         extra_reasons=extra)
 
 
+def _without_source_lines(lines) -> None:
+    """Tokens read from text we made (a converted .docx, a body's paragraphs) have no line
+    in the source file: their provenance is table, row and column, or nothing."""
+    for line in lines:
+        for tok in line.tokens:
+            tok.line = None
+
+
 def _paragraph_tables(lines, year: int | None, source: dict) -> Mapping | None:
     """Tables pasted as lines of text: a PDF copied into the CMS editor leaves every row a
     paragraph (``规章  1  0  3``). When no HTML table was read, the body's paragraphs are
@@ -148,9 +154,7 @@ def _paragraph_tables(lines, year: int | None, source: dict) -> Mapping | None:
     if len(paragraphs) < 3:
         return None
     doc = read_text("\n".join(paragraphs) + "\n")
-    for line in doc.lines:
-        for tok in line.tokens:
-            tok.line = None
+    _without_source_lines(doc.lines)
     mapping = map_document(doc.lines, year)
     if not any(mapping.tables_found.values()):
         return None

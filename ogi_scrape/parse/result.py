@@ -122,8 +122,9 @@ def build_result(mapping: Mapping, checks: list[dict], *, year, org, title, sour
         elif extra:
             reasons.append(f"{len(extra)} cell(s) of the other national format "
                            f"(hybrid layout): {', '.join(extra[:3])}")
+    numbered = {v.section for v in values if v.value is not None}
     for sec, found in tables.items():
-        if found and not any(v.value is not None for v in values if v.section == sec):
+        if found and sec not in numbered:
             # Nothing but blanks (or "/"): a form left empty, or values we could not see.
             reasons.append(f"section {SECTION_NAMES[sec]}: no cell holds a number (all blank "
                            "or not applicable): 0 or not filled in cannot be told")

@@ -18,14 +18,13 @@ from collections.abc import Iterator
 
 from ogi_scrape.parse import templates as T
 from ogi_scrape.parse.cells import is_clean_value_like
-from ogi_scrape.parse.textnorm import compact
+from ogi_scrape.parse.textnorm import INVISIBLE_CHARS, compact
 from ogi_scrape.parse.tokens import Line, Token
 
 _HEADING_RE = re.compile(r"^\s*([一二三四五六])\s*[、.．,，]")
 _CAPTION_RE = re.compile(r"第二十条第?([一二三四五六七八九十]*)项?")
 MAX_HEADING_CHARS = 48
 _HEADING_NUMERALS = frozenset("一二三四五六")
-_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff"   # textnorm.INVISIBLE
 
 
 def group_lines(lines: list[Line]) -> Iterator[tuple[list[Token], list[Token], bool]]:
@@ -112,9 +111,9 @@ def _learn_value_like(text: str) -> bool:
 def heading_section(text: str) -> str | None:
     """``二、主动公开政府信息情况`` → "s2"; None when the text is not a section heading."""
     if not text or text.lstrip()[:1] not in _HEADING_NUMERALS:   # cheap reject: most tokens
-        if not text or text.lstrip()[:1] not in _INVISIBLE_CHARS:
+        if not text or text.lstrip()[:1] not in INVISIBLE_CHARS:
             return None
-        text = text.lstrip().lstrip(_INVISIBLE_CHARS)
+        text = text.lstrip().lstrip(INVISIBLE_CHARS)
         if text[:1] not in _HEADING_NUMERALS:
             return None
     if len(text) > MAX_HEADING_CHARS:

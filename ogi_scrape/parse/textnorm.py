@@ -71,7 +71,8 @@ def to_simplified(text: str, *, phrases: bool = True) -> str:
 
 # Zero-width characters: UEditor's fill character (U+200B), joiners, word joiner, a BOM in
 # the middle of text. Printed as nothing, so matching and number reading drop them.
-INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff"
+INVISIBLE = dict.fromkeys(map(ord, INVISIBLE_CHARS))
 
 
 def drop_invisible(text: str) -> str:
