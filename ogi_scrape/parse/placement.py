@@ -369,7 +369,7 @@ class Placer:
         candidates = label_facts(first.text + last.text).rows[sec]
         if not candidates:
             return None
-        return pick_row(candidates, labels[:i - 1], self._last_row.get(sec))
+        return pick_row(candidates, labels[:max(i - 1, 0)], self._last_row.get(sec))
 
     def _add(self, match: RowMatch) -> None:
         self.matches.append(match)
