@@ -62,17 +62,29 @@ def _title_form(text: str) -> str:
     return arabic_years(to_simplified(nfkc(text), phrases=False))
 
 
+def _title_match(t: str, *, year_first: bool = False) -> re.Match | None:
+    """The first title pattern that matches ``t`` (in title form). Every pattern ends with
+    报告/年报, and the year-after pattern needs a bracket: checking those first spares the
+    patterns' backtracking (~18 µs a line for the year-after one) on the lines of a page
+    that are no title."""
+    if "报" not in t:
+        return None
+    m = (_YEAR_AFTER_TITLE_RE.search(t) if "(" in t or "（" in t else None) or _TITLE_RE.search(t)
+    if m is None and year_first:
+        m = _YEAR_FIRST_TITLE_RE.search(t)
+    return m
+
+
 def parse_title(title: str | None) -> tuple[int | None, str | None]:
     if not title:
         return None, None
     t = _title_form(title).replace("\n", "")
-    m = _YEAR_AFTER_TITLE_RE.search(t) or _TITLE_RE.search(t)
-    if m and m.re is _YEAR_AFTER_TITLE_RE:
-        return int(m.group("year")), m.group("org").removeprefix("关于") or None
+    m = _title_match(t, year_first=True)
     if not m:
-        m = _YEAR_FIRST_TITLE_RE.search(t)
-        if not m:
-            return None, None
+        return None, None
+    if m.re is _YEAR_AFTER_TITLE_RE:
+        return int(m.group("year")), m.group("org").removeprefix("关于") or None
+    if m.re is _YEAR_FIRST_TITLE_RE:
         return int(m.group("year")), m.group("org")
     # 关于…年度报告的公告: 关于 is the notice's wording, not part of the body's name.
     org = (m.group("org") or "").strip(" -_|")
@@ -102,7 +114,7 @@ def find_title(text_head: str) -> str | None:
             prev = ""
             continue
         t = _title_form(line)
-        m = _YEAR_AFTER_TITLE_RE.search(t) or _TITLE_RE.search(t) or _YEAR_FIRST_TITLE_RE.search(t)
+        m = _title_match(t, year_first=True)
         # A title ends with its words (…年度报告, …的公告); a sentence that mentions a report
         # goes on (会议通报了2023年…年度报告编制情况).
         if len(line) <= 80 and m and len(t.rstrip("》）)。 ")) - m.end() <= 3:
