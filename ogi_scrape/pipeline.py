@@ -12,13 +12,23 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ogi_scrape.errors import (EXIT_BLOCKED, EXIT_FETCH_FAILED, EXIT_NOT_FOUND, EXIT_OK,
-                               EXIT_PARSE_FAILED, EXIT_PARSE_PARTIAL, Blocked, FetchFailed,
-                               NotFound, OgiError, UsageError)
+from ogi_scrape.errors import (
+    EXIT_BLOCKED,
+    EXIT_FETCH_FAILED,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_PARSE_FAILED,
+    EXIT_PARSE_PARTIAL,
+    Blocked,
+    FetchFailed,
+    NotFound,
+    OgiError,
+    UsageError,
+)
 
 ARCHIVE_DIR = "archive"
 STATUS_EXIT = {"ok": EXIT_OK, "partial": EXIT_PARSE_PARTIAL, "failed": EXIT_PARSE_FAILED,
@@ -53,7 +63,7 @@ class Session:
 async def open_session(*, out: Path, mirror: Path | None = None, registry=None,
                        settings=None, archive: bool = True):
     """Start the fetcher (and the replica server for ``mirror``); close both at the end."""
-    from ogi_scrape.fetch import Archive, FetchSettings, Fetcher, Mirror
+    from ogi_scrape.fetch import Archive, Fetcher, FetchSettings, Mirror
     from ogi_scrape.sources.registry import default_registry
 
     registry = registry or default_registry()
@@ -133,7 +143,7 @@ def report_meta(division, kind: str, year: int, result, response, candidate, ses
     body_name = (result.org if result is not None and result.org else None) \
         or (candidate.org if candidate is not None and candidate.org else None) \
         or (division.name if division else "unknown")
-    fetched = response.fetched_at if response is not None else datetime.now(timezone.utc)
+    fetched = response.fetched_at if response is not None else datetime.now(UTC)
     return ReportMeta(
         division_code=division.code, body_name=body_name, year=year,
         content_sha256=response.sha256 if response is not None else hashlib.sha256(b"").hexdigest(),
@@ -168,22 +178,20 @@ async def _fetch_attachments(session, urls: list[str]) -> tuple[list[dict], list
     return out, responses
 
 
-def read_word_attachment(responses: list):
-    """(result, response) of the first Word attachment that holds a report, or None; and
-    whether any Word attachment was tried."""
-    from ogi_scrape.attachments import is_word_document, read_from_note
+def read_attachment(responses: list):
+    """(result, response, kind) of the first attachment that holds a report, Word files
+    before PDF files (``attachments.in_reading_order``), or None; and the kinds tried."""
+    from ogi_scrape.attachments import in_reading_order, read_from_note
     from ogi_scrape.parse import parse_bytes
 
-    tried = False
-    for r in responses:
-        if not is_word_document(r.content):
-            continue
-        tried = True
+    tried: list[str] = []
+    for kind, r in in_reading_order(responses):
+        tried.append(kind)
         result = parse_bytes(r.content, name=r.final_url, url=r.final_url,
                              content_type=r.headers.get("content-type"))
         if result.status != "failed":
-            result.notes.insert(0, read_from_note(r.final_url))
-            return (result, r), tried
+            result.notes.insert(0, read_from_note(r.final_url, kind))
+            return (result, r, kind), tried
     return None, tried
 
 
@@ -254,13 +262,13 @@ async def scrape_one(session, division, year: int, *, kind: str = "government",
                 and result.status == "failed":
             from ogi_scrape.attachments import only_attachments_reason
 
-            found, tried = read_word_attachment(fetched)
+            found, tried = read_attachment(fetched)
             if found is not None:
-                result, response = found
-                say(f"read the report from its Word attachment {response.final_url}")
+                result, response, att_kind = found
+                say(f"read the report from its {att_kind} attachment {response.final_url}")
             else:
                 result.reasons.insert(0, only_attachments_reason(candidate.attachments,
-                                                                 word_tried=tried))
+                                                                 tried=tried))
         outcome.result = result
         outcome.title = result.title or (candidate.title if candidate else None)
         outcome.status = result.status

@@ -93,7 +93,7 @@ def test_spreadsheet_is_not_taken_for_a_word_document():
     assert not is_docx(buf.getvalue())
     result = parse_bytes(buf.getvalue(), name="nb.xlsx")
     assert result.status == "failed"
-    assert "only .docx is" in result.reasons[0]
+    assert "spreadsheet files are archived but not parsed (.docx and PDF are)" in result.reasons[0]
 
 
 def test_zip_bomb_is_refused_without_unpacking_it():

@@ -1,6 +1,6 @@
 """Parse report pages (HTML or text renderings) into checked records.
 
-PATH may be a file, a folder (its .html/.htm/.shtml/.txt/.docx files, recursively) or an
+PATH may be a file, a folder (its .html/.htm/.shtml/.txt/.docx/.pdf files, recursively) or an
 http(s) URL (fetched politely by the project's fetcher). `--format json` prints the
 contract of spec/codes.md for one input (an array for several); `jsonl` one object per
 line per input; `table` a readable view with flagged cells and failed checks marked.
@@ -17,7 +17,7 @@ from ogi_scrape.errors import EXIT_OK, EXIT_PARSE_FAILED, EXIT_PARSE_PARTIAL, No
 
 COMMAND = "parse"
 HELP = "parse report pages into checked records (json | jsonl | table)"
-SUFFIXES = {".html", ".htm", ".shtml", ".xhtml", ".txt", ".docx"}
+SUFFIXES = {".html", ".htm", ".shtml", ".xhtml", ".txt", ".docx", ".pdf"}
 
 
 def configure(parser) -> None:
@@ -38,7 +38,7 @@ def _inputs(paths: list[str]) -> list[str | Path]:
         if path.is_dir():
             found = sorted(f for f in path.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
             if not found:
-                raise NotFound(f"{p}: folder holds no .html/.htm/.shtml/.txt/.docx files",
+                raise NotFound(f"{p}: folder holds no .html/.htm/.shtml/.txt/.docx/.pdf files",
                                hint="pass report files or a folder that contains them")
             out.extend(found)
         elif path.is_file():

@@ -27,7 +27,11 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ogi_scrape.attachments import is_word_document, only_attachments_reason, read_from_note
+from ogi_scrape.attachments import (
+    in_reading_order,
+    only_attachments_reason,
+    read_from_note,
+)
 from ogi_scrape.crawl.conditional import SourceFetcher
 from ogi_scrape.crawl.parsing import ParsedView, parse_page
 from ogi_scrape.crawl.report import short_error
@@ -322,14 +326,14 @@ class Crawl:
             except OgiError as exc:
                 out.error(url, exc.message)
         if cand.has_body is False and cand.attachments and result.status == "failed":
-            found, tried = await self._read_word_attachment(fetched)
+            found, tried = await self._read_attachment(fetched)
             if found is not None:       # the row points at the attachment the values came from
                 parsed, response = found
                 result = ParsedView(parsed)
                 out.parse["failed"] -= 1
                 out.parse[result.status] += 1
             else:
-                result.reasons.insert(0, only_attachments_reason(cand.attachments, word_tried=tried))
+                result.reasons.insert(0, only_attachments_reason(cand.attachments, tried=tried))
         kind = {"government-office": "department"}.get(cand.body_kind, cand.body_kind)
         kind = kind if kind in KINDS else "other"
         meta = report_meta(division, kind, year, result, response, cand, self.session)
@@ -346,22 +350,20 @@ class Crawl:
                     self.parse_pool, parse_page, *args)
             return await asyncio.to_thread(parse_page, *args)
 
-    async def _read_word_attachment(self, fetched: list):
-        """((parse dict, response) of the first Word attachment holding a report, or None;
-        whether any Word attachment was tried), as ``pipeline.read_word_attachment`` says."""
-        tried = False
-        for att in fetched:
-            if not is_word_document(att.content):
-                continue
-            tried = True
+    async def _read_attachment(self, fetched: list):
+        """((parse dict, response) of the first attachment holding a report, Word files
+        before PDF files, or None; the kinds tried), as ``pipeline.read_attachment`` says."""
+        tried: list[str] = []
+        for kind, att in in_reading_order(fetched):
+            tried.append(kind)
             try:
                 parsed, _ = await self._parse(att.content, att.final_url,
                                               att.headers.get("content-type"), None, False)
             except Exception:       # a parser bug on an attachment: the page's failure stands
                 continue
             if parsed.get("status") != "failed":
-                parsed.setdefault("notes", []).insert(0, read_from_note(att.final_url))
-                return (parsed, att), True
+                parsed.setdefault("notes", []).insert(0, read_from_note(att.final_url, kind))
+                return (parsed, att), tried
         return None, tried
 
 

@@ -17,6 +17,7 @@ from ogi_scrape.parse.docx import DocxError, docx_to_html, is_docx
 from ogi_scrape.parse.htmldoc import read_html
 from ogi_scrape.parse.mapping import Mapping, map_document
 from ogi_scrape.parse.meta import find_title, parse_title, year_from_text
+from ogi_scrape.parse.pdf import PdfError, pdf_to_html
 from ogi_scrape.parse.pipetext import read_text
 from ogi_scrape.parse.result import PARSER_VERSION, ParseResult, Value, build_result
 
@@ -85,10 +86,15 @@ def _parse_bytes(data: bytes, *, name: str, content_type: str | None, url: str |
             data, kind, content_type, converted = docx_to_html(data), "html", "text/html; charset=utf-8", "docx"
         except (DocxError, RecursionError) as exc:
             return _failed(kind, source, f"{name}: Word document that cannot be read: {exc}")
+    elif kind == "binary:pdf":
+        try:
+            data, kind, content_type, converted = pdf_to_html(data), "html", "text/html; charset=utf-8", "pdf"
+        except PdfError as exc:
+            return _failed(kind, source, f"{name}: PDF that cannot be read: {exc}")
     if kind.startswith("binary"):
         what = kind.split(":", 1)[1]
-        hint = ("PDF, DOC and spreadsheet attachments are archived but not parsed (only .docx is)"
-                if what in ("pdf", "zip (docx/xlsx)", "ole (doc/xls/wps)") else "not a report page")
+        hint = ("DOC, WPS and spreadsheet files are archived but not parsed (.docx and PDF are)"
+                if what in ("zip (docx/xlsx)", "ole (doc/xls/wps)") else "not a report page")
         return _failed(kind, source, f"{name}: binary file ({what}); {hint}")
     if not data or data.isspace():      # data.strip() would copy the whole page to find out
         return _failed(kind, source, f"{name}: empty file")

@@ -1,0 +1,255 @@
+"""PDF reports → the HTML the HTML front end reads, where the PDF's geometry makes it exact.
+
+Many bodies publish their report only as a PDF attachment (research/portals.md §1). A PDF
+has no tables, only characters at positions and lines drawn on the page. Where a table is
+ruled — every cell boxed by drawn lines, as Word and WPS export their tables — the lines
+say exactly which grid columns and rows each cell covers: ``pdfplumber``'s table finder
+returns one box per cell, and a box that covers two grid columns is a ``colspan`` of 2. The
+conversion then writes an HTML table with nothing guessed, and the parser's one HTML path
+(grid rebuild, mapping, checks) reads it like any report page.
+
+What is read, and what is refused:
+
+* **Ruled tables** become ``<table>``; a box empty of characters is an empty cell (a blank,
+  never 0). Characters are placed in the box that holds their centre.
+* **Everything else** on the page (headings, paragraphs, page numbers, and tables drawn
+  without lines) becomes ``<p>`` lines, in reading order around the tables. An unruled table
+  is then read by the strict text reader (``pipetext``), as a text rendering is: a row is
+  mapped only when its numbers fit the columns unambiguously.
+* **Invisible text** is dropped as hidden HTML is: characters painted white or smaller than
+  one point, and characters outside the page.
+* **A scanned page** (an image over most of the page) is refused, with or without a text
+  layer: an OCR layer's digits are a machine's reading, not the printed figures, and this
+  tool never publishes a number it cannot trace to what the government printed.
+* Encrypted, damaged and oversized files give ``PdfError`` with the reason.
+
+Provenance: the PDF's lines are no lines of an HTML source, so values carry their table,
+row and column (as a converted Word file's do); the table's page is written on the table
+(``data-pdf-page``) for a person checking the file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import io
+import logging
+
+MAX_PDF_BYTES = 40 * 1024 * 1024
+MAX_PAGES = 80               # a county report runs to 10–30 pages; more is not one report
+MAX_CHARS_PER_PAGE = 60_000
+SNAP = 1.5                   # points: edges closer than this are one grid line
+SCANNED_AREA = 0.5           # an image covering this share of a page makes it a scan
+_RULED = {"vertical_strategy": "lines", "horizontal_strategy": "lines",
+          "snap_tolerance": 3, "join_tolerance": 3, "intersection_tolerance": 3}
+_WHITE = {(1,), (1.0,), (1, 1, 1), (1.0, 1.0, 1.0), (0, 0, 0, 0), (0.0, 0.0, 0.0, 0.0)}
+
+
+UNMAPPED = "\ufffd"
+MAX_UNMAPPED_SHARE = 0.2     # more glyphs than this without Unicode: the text is not the print
+
+
+class PdfError(ValueError):
+    """The file is not a PDF we can read; the message says why."""
+
+
+def is_pdf(data: bytes) -> bool:
+    return data[:1024].lstrip()[:5] == b"%PDF-"
+
+
+def pdf_to_html(data: bytes) -> bytes:
+    """The document as a UTF-8 HTML page, or ``PdfError`` saying what is wrong."""
+    if len(data) > MAX_PDF_BYTES:
+        raise PdfError(f"{len(data):,} bytes, more than the {MAX_PDF_BYTES:,} a report runs to")
+    import pdfplumber
+
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)     # it warns on every odd font
+    out: list[str] = []
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            if len(pdf.pages) > MAX_PAGES:
+                raise PdfError(f"{len(pdf.pages)} pages, more than the {MAX_PAGES} a report runs to")
+            chars_seen = 0
+            for number, page in enumerate(pdf.pages, start=1):
+                chars_seen += _page_html(page, number, out)
+            if not chars_seen:
+                raise PdfError("no text in the file: a scanned or image-only PDF (no OCR is done)")
+            unmapped = sum(part.count(UNMAPPED) for part in out)
+            if unmapped > MAX_UNMAPPED_SHARE * chars_seen:
+                raise PdfError(f"{unmapped} of {chars_seen} characters have no Unicode mapping in "
+                               "their font: the text cannot be read as printed")
+    except PdfError:
+        raise
+    except Exception as exc:
+        raise _pdf_error(exc) from exc
+    page = ('<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>\n'
+            + "".join(out) + "</body></html>\n")
+    return page.encode("utf-8")
+
+
+def _pdf_error(exc: Exception) -> PdfError:
+    """pdfplumber wraps pdfminer's errors in ``PdfminerException(original)``: name the
+    original, which says what is wrong (a password, a broken cross-reference table)."""
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    inner = exc.args[0] if type(exc).__name__ == "PdfminerException" and exc.args \
+        and isinstance(exc.args[0], Exception) else exc
+    if isinstance(inner, (PDFPasswordIncorrect, PDFEncryptionError)):
+        return PdfError(f"encrypted PDF that needs a password to open ({type(inner).__name__})")
+    return PdfError(f"unreadable PDF ({type(inner).__name__}: {str(inner)[:120]})")
+
+
+def _visible_chars(page) -> list[dict]:
+    width, height = page.width, page.height
+    kept = []
+    for ch in page.chars:
+        if ch.get("size", 0) < 1 or _is_white(ch.get("non_stroking_color")):
+            continue
+        if ch["text"].startswith("(cid:"):
+            # A glyph the font gives no Unicode for: pdfminer writes "(cid:18)", which a
+            # number reader would take for 18. It becomes U+FFFD, which no reader accepts.
+            ch = {**ch, "text": UNMAPPED}
+        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+        if not (0 <= cx <= width and 0 <= cy <= height):
+            continue
+        kept.append(ch)
+    return kept
+
+
+def _is_white(color) -> bool:
+    if color is None:
+        return False
+    if isinstance(color, (int, float)):
+        color = (color,)
+    try:
+        return tuple(color) in _WHITE
+    except TypeError:
+        return False
+
+
+def _is_scanned(page) -> bool:
+    area = page.width * page.height
+    for image in page.images:
+        w = min(image["x1"], page.width) - max(image["x0"], 0)
+        h = min(image["bottom"], page.height) - max(image["top"], 0)
+        if area and w > 0 and h > 0 and w * h / area >= SCANNED_AREA:
+            return True
+    return False
+
+
+def _page_html(page, number: int, out: list[str]) -> int:
+    """Append the page's lines and tables to ``out``; return how many characters it held."""
+    if _is_scanned(page):
+        raise PdfError(f"page {number} is a scanned image; its text, if any, is a machine's "
+                       "reading (OCR), not the printed figures")
+    chars = _visible_chars(page)
+    if len(chars) > MAX_CHARS_PER_PAGE:
+        raise PdfError(f"page {number} holds {len(chars):,} characters, more than a report page")
+    tables = [t for t in page.find_tables(_RULED) if len(t.cells) >= 2]
+    tables.sort(key=lambda t: (t.bbox[1], t.bbox[0]))
+    in_table: list[list[dict]] = [[] for _ in tables]
+    outside: list[dict] = []
+    for ch in chars:
+        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+        for i, t in enumerate(tables):
+            x0, top, x1, bottom = t.bbox
+            if x0 <= cx <= x1 and top <= cy <= bottom:
+                in_table[i].append(ch)
+                break
+        else:
+            outside.append(ch)
+    # Reading order: the text above each table, the table, then what follows the last one.
+    outside.sort(key=lambda ch: (ch["top"], ch["x0"]))
+    cursor = 0
+    for i, table in enumerate(tables):
+        top = table.bbox[1]
+        end = cursor
+        while end < len(outside) and (outside[end]["top"] + outside[end]["bottom"]) / 2 < top:
+            end += 1
+        _paragraphs(outside[cursor:end], out)
+        cursor = end
+        out.append(_table_html(table, in_table[i], number))
+    _paragraphs(outside[cursor:], out)
+    return len(chars)
+
+
+def _paragraphs(chars: list[dict], out: list[str]) -> None:
+    for line in _text(chars).split("\n"):
+        if line.strip():
+            out.append(f"<p>{html.escape(line.strip())}</p>\n")
+
+
+def _text(chars: list[dict]) -> str:
+    """Characters → lines of text, as pdfplumber reads them (a gap wider than about a
+    character's width is a space; the parser's normaliser joins words split by one)."""
+    if not chars:
+        return ""
+    from pdfplumber.utils import extract_text
+
+    return extract_text(chars, x_tolerance=1.5, y_tolerance=3)
+
+
+def _grid_lines(values: list[float]) -> list[float]:
+    lines: list[float] = []
+    for v in sorted(values):
+        if not lines or v - lines[-1] > SNAP:
+            lines.append(v)
+    return lines
+
+
+def _index(lines: list[float], v: float) -> int:
+    """The grid line at ``v`` (within SNAP)."""
+    i = bisect.bisect_left(lines, v - SNAP)
+    return min(i, len(lines) - 1)
+
+
+def _table_html(table, chars: list[dict], page_number: int) -> str:
+    """A ruled table as HTML: each cell box spans the grid columns and rows between its
+    edges; grid slots no box covers (an irregular drawing) become empty cells, and any
+    character inside one is kept there, so no printed text is lost."""
+    boxes = [tuple(c) for c in table.cells]
+    xs = _grid_lines([b[0] for b in boxes] + [b[2] for b in boxes])
+    ys = _grid_lines([b[1] for b in boxes] + [b[3] for b in boxes])
+    placed: dict[tuple[int, int], dict] = {}
+    covered: set[tuple[int, int]] = set()
+    for x0, top, x1, bottom in boxes:
+        c0, c1 = _index(xs, x0), _index(xs, x1)
+        r0, r1 = _index(ys, top), _index(ys, bottom)
+        if c1 <= c0 or r1 <= r0 or (r0, c0) in covered:
+            continue
+        slots = {(r, c) for r in range(r0, r1) for c in range(c0, c1)}
+        if slots & covered:         # overlapping boxes: keep the first, the slots stay its
+            continue
+        covered |= slots
+        placed[(r0, c0)] = {"rowspan": r1 - r0, "colspan": c1 - c0, "chars": [],
+                            "bbox": (x0, top, x1, bottom)}
+    for r in range(len(ys) - 1):
+        for c in range(len(xs) - 1):
+            if (r, c) not in covered:
+                placed[(r, c)] = {"rowspan": 1, "colspan": 1, "chars": [],
+                                  "bbox": (xs[c], ys[r], xs[c + 1], ys[r + 1])}
+                covered.add((r, c))
+    owner = {}
+    for (r0, c0), cell in placed.items():
+        for r in range(r0, r0 + cell["rowspan"]):
+            for c in range(c0, c0 + cell["colspan"]):
+                owner[(r, c)] = cell
+    for ch in chars:
+        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+        c = bisect.bisect_right(xs, cx) - 1
+        r = bisect.bisect_right(ys, cy) - 1
+        cell = owner.get((min(max(r, 0), len(ys) - 2), min(max(c, 0), len(xs) - 2)))
+        if cell is not None:
+            cell["chars"].append(ch)
+    rows = []
+    for r in range(len(ys) - 1):
+        tds = []
+        for c in range(len(xs) - 1):
+            cell = placed.get((r, c))
+            if cell is None:
+                continue
+            spans = "".join(f' {k}="{cell[k]}"' for k in ("rowspan", "colspan") if cell[k] > 1)
+            text = "<br>".join(html.escape(line) for line in _text(cell["chars"]).split("\n"))
+            tds.append(f"<td{spans}>{text}</td>")
+        rows.append("<tr>" + "".join(tds) + "</tr>")
+    return f'<table data-pdf-page="{page_number}">\n' + "\n".join(rows) + "\n</table>\n"
