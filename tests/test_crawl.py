@@ -13,6 +13,7 @@ import re
 import shutil
 import sqlite3
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -277,6 +278,30 @@ def test_reparse_names_reports_whose_archive_is_gone(tmp_path, registry, capsys)
     captured = capsys.readouterr()
     assert "missing:" in captured.out and "re-crawl" in captured.err
     assert main(["reparse", "--out", str(tmp_path / "nothing")]) == 3
+
+
+def test_pdf_only_report_is_read_from_its_pdf(tmp_path, registry):
+    """代县交通运输局's 2021 page links only a PDF (ruled tables, section 三 broken over a
+    page, white decoy digits): the crawl reads the PDF, and every value is the printed one."""
+    out = tmp_path / "data"
+    assert crawl(out, registry, "--years", "2021", "--only", "140923-daixian") == 0
+    pdf = "http://daixian.gov.cn/dxzw/zwgk/xxgknb/202202/P020220214391846125071.pdf"
+    reports = [r for r in Dataset(out).read("reports").to_pylist() if r["url"] == pdf]
+    assert [(r["body_name"], r["year"], r["status"], r["format"]) for r in reports] == [
+        ("代县交通运输局", 2021, "ok", "gb2021")]
+    truth = json.loads((PORTALS / "daixian.gov.cn" / "_source" / "report_2021_transport_values.json")
+                       .read_text("utf-8"))
+    values = Dataset(out).read("values", report_key=reports[0]["report_key"]).to_pylist()
+    read = {v["code"]: v["raw"] if v["value"] is None else str(v["amount"] if v["amount"] is not None
+                                                               else v["value"]) for v in values}
+    assert len(values) == len(truth)
+    for code, want in truth.items():
+        if want is None:
+            assert read[code] == "", code
+        else:
+            assert Decimal(read[code]) == Decimal(want), code
+    db = sqlite3.connect(out / "crawl-state.sqlite")
+    assert dict(db.execute("SELECT url, role FROM urls").fetchall())[pdf] == "attachment"
 
 
 def test_attachment_only_report_is_read_from_its_word_file(tmp_path, registry):

@@ -38,6 +38,7 @@ from ogi_scrape.crawl.report import short_error
 from ogi_scrape.crawl.writer import DatasetWriter, WriteItem
 from ogi_scrape.errors import Blocked, FetchFailed, NotFound, OgiError
 from ogi_scrape.pipeline import host_of, report_meta
+from ogi_scrape.sources.families import field_of
 
 KINDS = ("government", "department", "township")
 
@@ -297,7 +298,7 @@ class Crawl:
 
         response.__dict__.pop("_decoded", None)     # text decoded for redirect sniffing: not needed
         args = (response.content, response.final_url, response.headers.get("content-type"),
-                body_selector, cand.has_body is None)
+                body_selector, cand.has_body is None, field_of(source, "family", None))
         try:
             parsed, evidence = await self._parse(*args)
         except Exception as exc:     # a parser bug on one page must not end the night
@@ -341,9 +342,9 @@ class Crawl:
         return WriteItem(meta=meta, parsed=parsed, fetch_row=row, extra_rows=extra_rows)
 
     async def _parse(self, content: bytes, url: str, content_type: str | None,
-                     body_selector: str | None, want_evidence: bool):
+                     body_selector: str | None, want_evidence: bool, family: str | None = None):
         """``parse_page`` off the event loop: in a worker process, or a thread."""
-        args = (content, url, content_type, body_selector, want_evidence)
+        args = (content, url, content_type, body_selector, want_evidence, family)
         async with self._parse_slots:
             if self.parse_pool is not None:
                 return await asyncio.get_running_loop().run_in_executor(

@@ -55,22 +55,36 @@ def parse_pool(processes: int):
 
 
 def parse_page(content: bytes, url: str, content_type: str | None, body_selector: str | None,
-               want_evidence: bool):
+               want_evidence: bool, family: str | None = None):
     """``(parse dict, page evidence or None)``. Evidence (attachments, 发布机构) is read only
-    when asked and the parse found no table: it is as costly as the parse itself."""
+    when asked and the parse found no table: it is as costly as the parse itself. It is read
+    by the portal family's own page reader where there is one, which knows where that
+    platform puts its attachments (TRS: a 附件下载 box outside the body)."""
     from ogi_scrape.parse import parse_bytes
 
     result = parse_bytes(content, name=url, url=url, content_type=content_type)
     evidence = None
     if want_evidence and result.status == "failed" and content:
-        from ogi_scrape.encoding import decode
-        from ogi_scrape.sources.candidates import read_page
         try:
-            evidence = read_page(decode(content, content_type or "").text, url,
-                                 body_selector=body_selector)
+            evidence = _page_evidence(content, url, content_type, body_selector, family)
         except Exception:          # evidence only; the failed parse stands either way
             evidence = None
     return result.to_dict(), evidence
+
+
+def _page_evidence(content: bytes, url: str, content_type: str | None, body_selector: str | None,
+                   family: str | None):
+    from ogi_scrape.encoding import decode
+    from ogi_scrape.sources import candidates
+    from ogi_scrape.sources.families import ADAPTERS, adapter_for
+
+    text = decode(content, content_type or "").text
+    read_page = getattr(adapter_for(family), "read_page", None) \
+        if family in ADAPTERS and family != "gkmlpt" else None   # gkmlpt: complete from its API
+    if read_page is not None:
+        options = {"body_selector": body_selector} if body_selector else {}
+        return read_page(text, url, {"options": options})
+    return candidates.read_page(text, url, body_selector=body_selector)
 
 
 class ParsedView:
