@@ -204,3 +204,52 @@ def test_a_ruled_pdf_is_never_silently_wrong(seed, decoys, split, blanks):
     if result.status == "ok":
         assert _wrong(report, result) == []
     assert not [w for w in _wrong(report, result) if w[1] != "missing" and len(w) == 4]
+
+
+def _ruled_row(draw_extra) -> bytes:
+    """A ruled one-row table of three boxes — label, "25", an empty box — drawn on a canvas,
+    with ``draw_extra(canvas)`` adding text the way decoys and watermarks are added."""
+    from reportlab.pdfgen import canvas as rl_canvas
+    buf = io.BytesIO()
+    c = rl_canvas.Canvas(buf, invariant=1)
+    for x in (100, 200, 300, 400):
+        c.line(x, 700, x, 730)
+    for y in (700, 730):
+        c.line(100, y, 400, y)
+    c.setFont(PG.FONT, 10)
+    c.drawString(110, 710, "规章")
+    c.drawString(250, 710, "25")
+    draw_extra(c)
+    c.save()
+    return buf.getvalue()
+
+
+def _invisible_nine(c):
+    t = c.beginText(244, 710)
+    t.setFont(PG.FONT, 10)
+    t.setTextRenderMode(3)
+    t.textOut("9")
+    c.drawText(t)
+
+
+def _coloured_nine(fill, x=244, angle=0):
+    def draw(c):
+        c.saveState()
+        c.setFillColorRGB(*fill)
+        c.translate(x, 710)
+        c.rotate(angle)
+        c.drawString(0, 0, "9")
+        c.restoreState()
+    return draw
+
+
+@pytest.mark.parametrize("extra, cells", [
+    (_invisible_nine, ["规章", "25", ""]),                              # render mode 3: never seen
+    (_coloured_nine((0.99, 0.99, 0.99)), ["规章", "25", ""]),          # near-white: never seen
+    (_coloured_nine((0.8, 0.8, 0.8)), ["规章", "\ufffd25", ""]),       # watermark-light: refused
+    (_coloured_nine((0.8, 0.8, 0.8), x=350), ["规章", "25", "\ufffd"]),  # ... also in a blank box
+    (_coloured_nine((0, 0, 0), x=350, angle=45), ["规章", "25", "\ufffd"]),  # rotated: refused
+    (_coloured_nine((0.3, 0.3, 0.3)), ["规章", "925", ""]),            # grey print is print
+])
+def test_hidden_faint_and_rotated_text_is_dropped_or_refused(extra, cells):
+    assert [text for text, _, _ in _grid(pdf_to_html(_ruled_row(extra)))[0]] == cells

@@ -42,7 +42,8 @@ SNAP = 1.5                   # points: edges closer than this are one grid line
 SCANNED_AREA = 0.5           # an image covering this share of a page makes it a scan
 _RULED = {"vertical_strategy": "lines", "horizontal_strategy": "lines",
           "snap_tolerance": 3, "join_tolerance": 3, "intersection_tolerance": 3}
-_WHITE = {(1,), (1.0,), (1, 1, 1), (1.0, 1.0, 1.0), (0, 0, 0, 0), (0.0, 0.0, 0.0, 0.0)}
+INVISIBLE_LIGHTNESS = 0.9    # text this close to white is not meant to be seen: dropped
+FAINT_LIGHTNESS = 0.6        # watermark-light: not dropped, not read (becomes U+FFFD)
 
 
 UNMAPPED = "\ufffd"
@@ -63,6 +64,7 @@ def pdf_to_html(data: bytes) -> bytes:
         raise PdfError(f"{len(data):,} bytes, more than the {MAX_PDF_BYTES:,} a report runs to")
     import pdfplumber
 
+    _mark_invisible_render_modes()
     logging.getLogger("pdfminer").setLevel(logging.ERROR)     # it warns on every odd font
     out: list[str] = []
     try:
@@ -99,15 +101,50 @@ def _pdf_error(exc: Exception) -> PdfError:
     return PdfError(f"unreadable PDF ({type(inner).__name__}: {str(inner)[:120]})")
 
 
+_PATCHED = False
+
+
+def _mark_invisible_render_modes() -> None:
+    """Text drawn in render mode 3 (neither filled nor stroked) or 7 (clip only) is never
+    seen on the page: an OCR layer, or a decoy digit an anti-copy tool slips before each
+    number. pdfminer keeps no render mode on its characters, so pdfplumber's page device
+    is given a subclass that empties the text of characters drawn in those modes (their
+    positions still advance the line). Set once, for this process's pdfplumber only."""
+    global _PATCHED
+    if _PATCHED:
+        return
+    import pdfplumber.page as plumber_page
+    from pdfminer.layout import LTChar
+
+    base = plumber_page.PDFPageAggregatorWithMarkedContent
+
+    class InvisibleTextAware(base):
+        def render_string(self, textstate, seq, ncs, graphicstate):
+            start = len(self.cur_item._objs)
+            super().render_string(textstate, seq, ncs, graphicstate)
+            if textstate.render in (3, 7):
+                for obj in self.cur_item._objs[start:]:
+                    if isinstance(obj, LTChar):
+                        obj._text = ""
+
+    plumber_page.PDFPageAggregatorWithMarkedContent = InvisibleTextAware
+    _PATCHED = True
+
+
 def _visible_chars(page) -> list[dict]:
     width, height = page.width, page.height
     kept = []
     for ch in page.chars:
-        if ch.get("size", 0) < 1 or _is_white(ch.get("non_stroking_color")):
+        if not ch["text"] or ch.get("size", 0) < 1:
             continue
-        if ch["text"].startswith("(cid:"):
-            # A glyph the font gives no Unicode for: pdfminer writes "(cid:18)", which a
-            # number reader would take for 18. It becomes U+FFFD, which no reader accepts.
+        lightness = _lightness(ch.get("non_stroking_color"))
+        if lightness >= INVISIBLE_LIGHTNESS:
+            continue
+        if ch["text"].startswith("(cid:") or lightness >= FAINT_LIGHTNESS or _rotated(ch):
+            # A glyph the font gives no Unicode for (pdfminer writes "(cid:18)", which a
+            # number reader would take for 18), a watermark-light or a rotated one (a
+            # watermark across a table): it becomes U+FFFD, which no reader accepts, so
+            # the cell it falls in is refused rather than read with an extra digit.
             ch = {**ch, "text": UNMAPPED}
         cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
         if not (0 <= cx <= width and 0 <= cy <= height):
@@ -116,15 +153,33 @@ def _visible_chars(page) -> list[dict]:
     return kept
 
 
-def _is_white(color) -> bool:
+def _rotated(ch: dict) -> bool:
+    """Drawn turned or skewed (a diagonal watermark): its text matrix is no plain scale."""
+    matrix = ch.get("matrix")
+    if not matrix or len(matrix) < 4:
+        return not ch.get("upright", True)
+    return abs(matrix[1]) > 1e-3 or abs(matrix[2]) > 1e-3 or not ch.get("upright", True)
+
+
+def _lightness(color) -> float:
+    """0 (black) … 1 (white) for a gray, RGB or CMYK fill; 0 when unknown (a pattern)."""
     if color is None:
-        return False
+        return 0.0
     if isinstance(color, (int, float)):
         color = (color,)
     try:
-        return tuple(color) in _WHITE
-    except TypeError:
-        return False
+        values = [float(v) for v in color]
+    except (TypeError, ValueError):
+        return 0.0
+    if len(values) == 1:
+        return values[0]
+    if len(values) == 3:
+        r, g, b = values
+        return 0.299 * r + 0.587 * g + 0.114 * b
+    if len(values) == 4:
+        c, m, y, k = values
+        return (1 - c) * (1 - m) * (1 - y) * (1 - k)
+    return 0.0
 
 
 def _is_scanned(page) -> bool:
