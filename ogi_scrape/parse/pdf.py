@@ -16,8 +16,10 @@ What is read, and what is refused:
   without lines) becomes ``<p>`` lines, in reading order around the tables. An unruled table
   is then read by the strict text reader (``pipetext``), as a text rendering is: a row is
   mapped only when its numbers fit the columns unambiguously.
-* **Invisible text** is dropped as hidden HTML is: characters painted white or smaller than
-  one point, and characters outside the page.
+* **Invisible text** is dropped as hidden HTML is: characters drawn in render mode 3 or 7
+  (never painted), painted near-white or smaller than one point, and characters outside the
+  page. Watermark-light and rotated characters, and glyphs with no Unicode mapping, become
+  U+FFFD, so the cell they fall in is refused rather than read with an extra digit.
 * **A scanned page** (an image over most of the page) is refused, with or without a text
   layer: an OCR layer's digits are a machine's reading, not the printed figures, and this
   tool never publishes a number it cannot trace to what the government printed.
@@ -44,18 +46,12 @@ _RULED = {"vertical_strategy": "lines", "horizontal_strategy": "lines",
           "snap_tolerance": 3, "join_tolerance": 3, "intersection_tolerance": 3}
 INVISIBLE_LIGHTNESS = 0.9    # text this close to white is not meant to be seen: dropped
 FAINT_LIGHTNESS = 0.6        # watermark-light: not dropped, not read (becomes U+FFFD)
-
-
 UNMAPPED = "\ufffd"
-MAX_UNMAPPED_SHARE = 0.2     # more glyphs than this without Unicode: the text is not the print
+MAX_UNMAPPED_SHARE = 0.2     # more unreadable glyphs than this: the text is not the print
 
 
 class PdfError(ValueError):
     """The file is not a PDF we can read; the message says why."""
-
-
-def is_pdf(data: bytes) -> bool:
-    return data[:1024].lstrip()[:5] == b"%PDF-"
 
 
 def pdf_to_html(data: bytes) -> bytes:
@@ -79,7 +75,8 @@ def pdf_to_html(data: bytes) -> bytes:
             unmapped = sum(part.count(UNMAPPED) for part in out)
             if unmapped > MAX_UNMAPPED_SHARE * chars_seen:
                 raise PdfError(f"{unmapped} of {chars_seen} characters have no Unicode mapping in "
-                               "their font: the text cannot be read as printed")
+                               "their font or are watermark-faint or rotated: the text cannot be "
+                               "read as printed")
     except PdfError:
         raise
     except Exception as exc:
@@ -93,8 +90,9 @@ def _pdf_error(exc: Exception) -> PdfError:
     """pdfplumber wraps pdfminer's errors in ``PdfminerException(original)``: name the
     original, which says what is wrong (a password, a broken cross-reference table)."""
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfplumber.utils.exceptions import PdfminerException
 
-    inner = exc.args[0] if type(exc).__name__ == "PdfminerException" and exc.args \
+    inner = exc.args[0] if isinstance(exc, PdfminerException) and exc.args \
         and isinstance(exc.args[0], Exception) else exc
     if isinstance(inner, (PDFPasswordIncorrect, PDFEncryptionError)):
         return PdfError(f"encrypted PDF that needs a password to open ({type(inner).__name__})")
@@ -146,11 +144,16 @@ def _visible_chars(page) -> list[dict]:
             # watermark across a table): it becomes U+FFFD, which no reader accepts, so
             # the cell it falls in is refused rather than read with an extra digit.
             ch = {**ch, "text": UNMAPPED}
-        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+        cx, cy = _centre(ch)
         if not (0 <= cx <= width and 0 <= cy <= height):
             continue
         kept.append(ch)
     return kept
+
+
+def _centre(ch: dict) -> tuple[float, float]:
+    """Where a character is placed: the point its box is centred on."""
+    return (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
 
 
 def _rotated(ch: dict) -> bool:
@@ -205,7 +208,7 @@ def _page_html(page, number: int, out: list[str]) -> int:
     in_table: list[list[dict]] = [[] for _ in tables]
     outside: list[dict] = []
     for ch in chars:
-        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+        cx, cy = _centre(ch)
         for i, t in enumerate(tables):
             x0, top, x1, bottom = t.bbox
             if x0 <= cx <= x1 and top <= cy <= bottom:
@@ -219,7 +222,7 @@ def _page_html(page, number: int, out: list[str]) -> int:
     for i, table in enumerate(tables):
         top = table.bbox[1]
         end = cursor
-        while end < len(outside) and (outside[end]["top"] + outside[end]["bottom"]) / 2 < top:
+        while end < len(outside) and _centre(outside[end])[1] < top:
             end += 1
         _paragraphs(outside[cursor:end], out)
         cursor = end
@@ -265,32 +268,22 @@ def _table_html(table, chars: list[dict], page_number: int) -> str:
     boxes = [tuple(c) for c in table.cells]
     xs = _grid_lines([b[0] for b in boxes] + [b[2] for b in boxes])
     ys = _grid_lines([b[1] for b in boxes] + [b[3] for b in boxes])
-    placed: dict[tuple[int, int], dict] = {}
-    covered: set[tuple[int, int]] = set()
+    placed: dict[tuple[int, int], dict] = {}      # the cell starting at each grid slot
+    owner: dict[tuple[int, int], dict] = {}       # the cell covering each grid slot
     for x0, top, x1, bottom in boxes:
         c0, c1 = _index(xs, x0), _index(xs, x1)
         r0, r1 = _index(ys, top), _index(ys, bottom)
-        if c1 <= c0 or r1 <= r0 or (r0, c0) in covered:
-            continue
-        slots = {(r, c) for r in range(r0, r1) for c in range(c0, c1)}
-        if slots & covered:         # overlapping boxes: keep the first, the slots stay its
-            continue
-        covered |= slots
-        placed[(r0, c0)] = {"rowspan": r1 - r0, "colspan": c1 - c0, "chars": [],
-                            "bbox": (x0, top, x1, bottom)}
+        slots = [(r, c) for r in range(r0, r1) for c in range(c0, c1)]
+        if not slots or any(slot in owner for slot in slots):
+            continue                # overlapping boxes: keep the first, the slots stay its
+        cell = placed[(r0, c0)] = {"rowspan": r1 - r0, "colspan": c1 - c0, "chars": []}
+        owner.update(dict.fromkeys(slots, cell))
     for r in range(len(ys) - 1):
         for c in range(len(xs) - 1):
-            if (r, c) not in covered:
-                placed[(r, c)] = {"rowspan": 1, "colspan": 1, "chars": [],
-                                  "bbox": (xs[c], ys[r], xs[c + 1], ys[r + 1])}
-                covered.add((r, c))
-    owner = {}
-    for (r0, c0), cell in placed.items():
-        for r in range(r0, r0 + cell["rowspan"]):
-            for c in range(c0, c0 + cell["colspan"]):
-                owner[(r, c)] = cell
+            if (r, c) not in owner:
+                owner[(r, c)] = placed[(r, c)] = {"rowspan": 1, "colspan": 1, "chars": []}
     for ch in chars:
-        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+        cx, cy = _centre(ch)
         c = bisect.bisect_right(xs, cx) - 1
         r = bisect.bisect_right(ys, cy) - 1
         cell = owner.get((min(max(r, 0), len(ys) - 2), min(max(c, 0), len(xs) - 2)))
