@@ -30,6 +30,15 @@ _CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)
 _HTML_HINTS = (b"<html", b"<table", b"<body", b"<div", b"<p", b"<!doctype", b"<meta", b"<td", b"<span")
 
 
+# Documents converted to the HTML the front end reads, so one path maps and checks them:
+# (sniffed kind, does the file qualify, converter, its errors, source.converted_from, name).
+_CONVERTERS = (
+    ("binary:zip (docx/xlsx)", is_docx, docx_to_html, (DocxError, RecursionError), "docx",
+     "Word document"),
+    ("binary:pdf", lambda data: True, pdf_to_html, (PdfError,), "pdf", "PDF"),
+)
+
+
 def sniff_kind(data: bytes, name: str = "") -> str:
     """html | text | binary:<what>."""
     head = data[:4096]
@@ -81,16 +90,14 @@ def _parse_bytes(data: bytes, *, name: str, content_type: str | None, url: str |
               "bytes": len(data)}
     kind = kind or sniff_kind(data, name)
     converted = None
-    if kind == "binary:zip (docx/xlsx)" and is_docx(data):
-        try:
-            data, kind, content_type, converted = docx_to_html(data), "html", "text/html; charset=utf-8", "docx"
-        except (DocxError, RecursionError) as exc:
-            return _failed(kind, source, f"{name}: Word document that cannot be read: {exc}")
-    elif kind == "binary:pdf":
-        try:
-            data, kind, content_type, converted = pdf_to_html(data), "html", "text/html; charset=utf-8", "pdf"
-        except PdfError as exc:
-            return _failed(kind, source, f"{name}: PDF that cannot be read: {exc}")
+    for sniffed, accepts, convert, errors, label, what in _CONVERTERS:
+        if kind == sniffed and accepts(data):
+            try:
+                data, converted = convert(data), label
+            except errors as exc:
+                return _failed(kind, source, f"{name}: {what} that cannot be read: {exc}")
+            kind, content_type = "html", "text/html; charset=utf-8"
+            break
     if kind.startswith("binary"):
         what = kind.split(":", 1)[1]
         hint = ("DOC, WPS and spreadsheet files are archived but not parsed (.docx and PDF are)"
