@@ -66,19 +66,12 @@ def _paragraph(text: str, quirks: Quirks, *, number: bool = False) -> str:
 
 def _table(rows: list[list[tuple]], quirks: Quirks, *, grid_before_last: bool = False) -> str:
     """``reportgen.table_rows`` rows as a Word table: rowspans become vMerge runs."""
-    occupied: set[tuple[int, int]] = set()
     placed: list[list[tuple]] = [[] for _ in rows]   # per row: (col, text, colspan, vmerge, is number)
-    for r, row in enumerate(rows):
-        c = 0
-        for text, colspan, rowspan, kind, _code in row:
-            while (r, c) in occupied:
-                c += 1
+    for r, (row, starts) in enumerate(zip(rows, G.cell_columns(rows))):
+        for c, (text, colspan, rowspan, kind, _code) in zip(starts, row):
             placed[r].append((c, text, colspan, "restart" if rowspan > 1 else None, kind == "value"))
-            for rr in range(r, min(r + rowspan, len(rows))):
-                occupied.update((rr, cc) for cc in range(c, c + colspan))
-                if rr > r:
-                    placed[rr].append((c, "", colspan, "continue", False))
-            c += colspan
+            for rr in range(r + 1, min(r + rowspan, len(rows))):
+                placed[rr].append((c, "", colspan, "continue", False))
     width = max(c + span for row in placed for c, _, span, _, _ in row)
     out = ['<w:tbl><w:tblPr><w:tblW w:w="0" w:type="auto"/></w:tblPr><w:tblGrid>'
            + '<w:gridCol w:w="800"/>' * (width + 1) + "</w:tblGrid>"]

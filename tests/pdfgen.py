@@ -53,53 +53,29 @@ WIDTHS = {"s2": [50, 40, 40, 40], "s3": [16, 20, 38] + [13.7] * 7, "s4": [170 / 
 def split_rows(rows: list[list[tuple]], at: int) -> tuple[list[list[tuple]], list[list[tuple]]]:
     """The rows before and from ``at``, as a page break cuts a Word table: a merged cell
     crossing the cut keeps its text above; below, an empty box spans the rest of it."""
+    columns = G.cell_columns(rows)
     top = [list(row) for row in rows[:at]]
-    bottom = [list(row) for row in rows[at:]]
-    occupied: set[tuple[int, int]] = set()
-    for r, row in enumerate(rows[:at]):
-        c = 0
-        for i, (text, colspan, rowspan, kind, code) in enumerate(row):
-            while (r, c) in occupied:
-                c += 1
-            occupied.update((rr, cc) for rr in range(r, r + rowspan) for cc in range(c, c + colspan))
+    first = list(zip(columns[at], rows[at]))          # the first row below the cut, by column
+    for r, (row, starts) in enumerate(zip(rows[:at], columns)):
+        for i, (c, (text, colspan, rowspan, kind, code)) in enumerate(zip(starts, row)):
             if r + rowspan > at:
                 top[r][i] = (text, colspan, at - r, kind, code)
-                pos = sum(1 for cell in _starts(rows, at) if cell < c)
-                bottom[0].insert(pos, ("", colspan, r + rowspan - at, kind, None))
-            c += colspan
-    return top, bottom
-
-
-def _starts(rows: list[list[tuple]], r_at: int) -> list[int]:
-    """Grid columns where row ``r_at``'s own cells start."""
-    occupied: set[tuple[int, int]] = set()
-    for r, row in enumerate(rows[:r_at + 1]):
-        c, starts = 0, []
-        for _text, colspan, rowspan, _kind, _code in row:
-            while (r, c) in occupied:
-                c += 1
-            starts.append(c)
-            occupied.update((rr, cc) for rr in range(r, r + rowspan) for cc in range(c, c + colspan))
-            c += colspan
-    return starts
+                first.append((c, ("", colspan, r + rowspan - at, kind, None)))
+    first.sort(key=lambda placed: placed[0])
+    return top, [[cell for _, cell in first]] + [list(row) for row in rows[at + 1:]]
 
 
 def _table(rows: list[list[tuple]], quirks: Quirks, ruled: bool, widths: list[float]) -> Table:
     """``reportgen.table_rows`` rows as a ReportLab table: a merged cell is one SPAN box."""
-    occupied: set[tuple[int, int]] = set()
     grid: dict[tuple[int, int], object] = {}
     spans = []
-    for r, row in enumerate(rows):
-        c = 0
-        for text, colspan, rowspan, kind, _code in row:
-            while (r, c) in occupied:
-                c += 1
+    width = 0
+    for r, (row, starts) in enumerate(zip(rows, G.cell_columns(rows))):
+        for c, (text, colspan, rowspan, kind, _code) in zip(starts, row):
             grid[(r, c)] = _cell(text, quirks, kind == "value")
             if colspan > 1 or rowspan > 1:
                 spans.append(("SPAN", (c, r), (c + colspan - 1, r + rowspan - 1)))
-            occupied.update((rr, cc) for rr in range(r, r + rowspan) for cc in range(c, c + colspan))
-            c += colspan
-    width = max(c for _, c in occupied) + 1
+            width = max(width, c + colspan)
     data = [[grid.get((r, c), "") for c in range(width)] for r in range(len(rows))]
     style = [("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), 7),
              ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), *spans]

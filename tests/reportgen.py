@@ -306,6 +306,23 @@ def table_rows(report: Report) -> dict[str, list[list[tuple]]]:
     return tables
 
 
+def cell_columns(rows: list[list[tuple]]) -> list[list[int]]:
+    """The grid column where each cell of ``table_rows`` rows starts: cells merged down from
+    the rows above push a row's own cells to the right, as in an HTML table."""
+    occupied: set[tuple[int, int]] = set()
+    columns = []
+    for r, row in enumerate(rows):
+        c, starts = 0, []
+        for _text, colspan, rowspan, _kind, _code in row:
+            while (r, c) in occupied:
+                c += 1
+            starts.append(c)
+            occupied.update((rr, cc) for rr in range(r, r + rowspan) for cc in range(c, c + colspan))
+            c += colspan
+        columns.append(starts)
+    return columns
+
+
 HEADINGS = {"s2": "二、主动公开政府信息情况", "s3": "三、收到和处理政府信息公开申请情况",
             "s4": "四、政府信息公开行政复议、行政诉讼情况"}
 NARRATIVE = ("本年度，我单位认真贯彻落实《中华人民共和国政府信息公开条例》，"
