@@ -62,7 +62,7 @@ def _title_form(text: str) -> str:
     return arabic_years(to_simplified(nfkc(text), phrases=False))
 
 
-def _title_match(t: str, *, year_first: bool = False) -> re.Match | None:
+def _title_match(t: str) -> re.Match | None:
     """The first title pattern that matches ``t`` (in title form). Every pattern ends with
     报告/年报, and the year-after pattern needs a bracket: checking those first spares the
     patterns' backtracking (~18 µs a line for the year-after one) on the lines of a page
@@ -70,16 +70,14 @@ def _title_match(t: str, *, year_first: bool = False) -> re.Match | None:
     if "报" not in t:
         return None
     m = (_YEAR_AFTER_TITLE_RE.search(t) if "(" in t or "（" in t else None) or _TITLE_RE.search(t)
-    if m is None and year_first:
-        m = _YEAR_FIRST_TITLE_RE.search(t)
-    return m
+    return m or _YEAR_FIRST_TITLE_RE.search(t)
 
 
 def parse_title(title: str | None) -> tuple[int | None, str | None]:
     if not title:
         return None, None
     t = _title_form(title).replace("\n", "")
-    m = _title_match(t, year_first=True)
+    m = _title_match(t)
     if not m:
         return None, None
     if m.re is _YEAR_AFTER_TITLE_RE:
@@ -114,7 +112,7 @@ def find_title(text_head: str) -> str | None:
             prev = ""
             continue
         t = _title_form(line)
-        m = _title_match(t, year_first=True)
+        m = _title_match(t)
         # A title ends with its words (…年度报告, …的公告); a sentence that mentions a report
         # goes on (会议通报了2023年…年度报告编制情况).
         if len(line) <= 80 and m and len(t.rstrip("》）)。 ")) - m.end() <= 3:
