@@ -79,8 +79,7 @@ def _page_evidence(content: bytes, url: str, content_type: str | None, body_sele
     from ogi_scrape.sources.families import ADAPTERS, adapter_for
 
     text = decode(content, content_type or "").text
-    read_page = getattr(adapter_for(family), "read_page", None) \
-        if family in ADAPTERS and family != "gkmlpt" else None   # gkmlpt: complete from its API
+    read_page = getattr(adapter_for(family), "read_page", None) if family in ADAPTERS else None
     if read_page is not None:
         options = {"body_selector": body_selector} if body_selector else {}
         return read_page(text, url, {"options": options})

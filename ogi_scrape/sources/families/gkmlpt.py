@@ -21,6 +21,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urljoin
 
 from ogi_scrape.errors import NotFound
+from ogi_scrape.sources import candidates
 from ogi_scrape.sources.families import _shared, field_of
 
 log = logging.getLogger(__name__)
@@ -128,8 +129,10 @@ async def list_column(fetcher, url: str, notes: list[str], *, column=None, sourc
     return items
 
 
-def read_page(text: str, url: str, source):  # pragma: no cover - never called
-    raise AssertionError("gkmlpt candidates come complete from the JSON API")
+def read_page(text: str, url: str, source) -> candidates.PageEvidence:
+    """Discovery never needs it (candidates come complete from the JSON API); the crawl
+    reads a page without tables for attachments with it, as any article page is read."""
+    return candidates.read_page(text, url, body_selector=_shared.options_of(source).get("body_selector"))
 
 
 async def discover(source, fetcher, *, year: int, kind: str = "government"):
