@@ -12,23 +12,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ogi_scrape.errors import (
-    EXIT_BLOCKED,
-    EXIT_FETCH_FAILED,
-    EXIT_NOT_FOUND,
-    EXIT_OK,
-    EXIT_PARSE_FAILED,
-    EXIT_PARSE_PARTIAL,
-    Blocked,
-    FetchFailed,
-    NotFound,
-    OgiError,
-    UsageError,
-)
+from ogi_scrape.errors import (EXIT_BLOCKED, EXIT_FETCH_FAILED, EXIT_NOT_FOUND, EXIT_OK,
+                               EXIT_PARSE_FAILED, EXIT_PARSE_PARTIAL, Blocked, FetchFailed,
+                               NotFound, OgiError, UsageError)
 
 ARCHIVE_DIR = "archive"
 STATUS_EXIT = {"ok": EXIT_OK, "partial": EXIT_PARSE_PARTIAL, "failed": EXIT_PARSE_FAILED,
@@ -63,7 +53,7 @@ class Session:
 async def open_session(*, out: Path, mirror: Path | None = None, registry=None,
                        settings=None, archive: bool = True):
     """Start the fetcher (and the replica server for ``mirror``); close both at the end."""
-    from ogi_scrape.fetch import Archive, Fetcher, FetchSettings, Mirror
+    from ogi_scrape.fetch import Archive, FetchSettings, Fetcher, Mirror
     from ogi_scrape.sources.registry import default_registry
 
     registry = registry or default_registry()
@@ -143,7 +133,7 @@ def report_meta(division, kind: str, year: int, result, response, candidate, ses
     body_name = (result.org if result is not None and result.org else None) \
         or (candidate.org if candidate is not None and candidate.org else None) \
         or (division.name if division else "unknown")
-    fetched = response.fetched_at if response is not None else datetime.now(UTC)
+    fetched = response.fetched_at if response is not None else datetime.now(timezone.utc)
     return ReportMeta(
         division_code=division.code, body_name=body_name, year=year,
         content_sha256=response.sha256 if response is not None else hashlib.sha256(b"").hexdigest(),

@@ -27,11 +27,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ogi_scrape.attachments import (
-    in_reading_order,
-    only_attachments_reason,
-    read_from_note,
-)
+from ogi_scrape.attachments import in_reading_order, only_attachments_reason, read_from_note
 from ogi_scrape.crawl.conditional import SourceFetcher
 from ogi_scrape.crawl.parsing import ParsedView, parse_page
 from ogi_scrape.crawl.report import short_error
